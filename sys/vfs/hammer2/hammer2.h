@@ -44,6 +44,7 @@
 #define HAMMER2_BCACHE_SLOTS	1024	/* metadata block cache entries */
 #define HAMMER2_SYMLINK_MAXBYTES 4096
 #define HAMMER2_SCAN_STOP	(-1)	/* callback: stop, not an error */
+#define HAMMER2_SCAN_SKIP	(-2)	/* callback: skip this subtree */
 #define HAMMER2_SCAN_INDIRECT	0x01	/* also report INDIRECT brefs */
 #define HAMMER2_SCAN_CONTINUE	0x02	/* report errors, keep going */
 /* clang-format on */

@@ -151,6 +151,8 @@ hammer2_scan_array(struct hammer2_scan *sc, const struct hammer2_blockref *base,
 		if (hammer2_bref_is_node(bref)) {
 			if (sc->sc_flags & HAMMER2_SCAN_INDIRECT) {
 				error = sc->sc_fn(sc->sc_arg, bref, 0);
+				if (error == HAMMER2_SCAN_SKIP)
+					continue;
 				if (error != 0)
 					return (error);
 			}
@@ -172,7 +174,8 @@ hammer2_scan_array(struct hammer2_scan *sc, const struct hammer2_blockref *base,
  * HAMMER2_SCAN_INDIRECT fn also sees each indirect bref before its
  * children; with HAMMER2_SCAN_CONTINUE failures are passed to fn (with
  * the failing bref, or NULL for a bad array) instead of ending the scan.
- * fn returns 0 to go on, HAMMER2_SCAN_STOP to stop, or an errno.
+ * fn returns 0 to go on, HAMMER2_SCAN_STOP to stop, or an errno; for an
+ * indirect bref it may also return HAMMER2_SCAN_SKIP to not descend.
  * Returns 0 (also when stopped) or the first errno.
  */
 int
