@@ -108,7 +108,8 @@ struct hammer2_pfs_scan_arg {
 	struct hammer2_dev *ps_dev;
 	int		(*ps_fn)(void *, const struct hammer2_inode *);
 	void		*ps_arg;
-	struct hammer2_inode ps_ip;
+	struct hammer2_inode ps_ip;	/* each PFS root in turn */
+	struct hammer2_inode ps_sroot;	/* whose blockset is scanned */
 };
 
 static int
@@ -142,10 +143,10 @@ hammer2_pfs_scan(struct hammer2_dev *dev,
 	ps->ps_dev = dev;
 	ps->ps_fn = fn;
 	ps->ps_arg = arg;
-	error = hammer2_sroot_load(dev, &ps->ps_ip);
+	error = hammer2_sroot_load(dev, &ps->ps_sroot);
 	if (error == 0)
 		error = hammer2_tree_scan(dev,
-		    ps->ps_ip.ino_data.u.blockset.blockref, HAMMER2_SET_COUNT,
+		    ps->ps_sroot.ino_data.u.blockset.blockref, HAMMER2_SET_COUNT,
 		    0, HAMMER2_KEY_MAX, 0, hammer2_pfs_scan_cb, ps);
 	hammer2_free(dev, ps, sizeof(*ps));
 	return (error);
