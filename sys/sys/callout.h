@@ -55,7 +55,8 @@ void	callout_reset(struct callout *c, int ticks, void (*func)(void *),
 bool	callout_stop(struct callout *c);
 bool	callout_pending(struct callout *c);
 void	callout_wheel_init(struct globaldata *gd);
-void	callout_hardclock(struct globaldata *gd);
+bool	callout_hardclock(struct globaldata *gd);
+void	hardclock_process(struct globaldata *gd);
 #endif
 
 #endif /* !_SYS_CALLOUT_H_ */

@@ -19,8 +19,13 @@
  *      then cpu_start_aps() (each AP: its globaldata, %gs, lwkt_gdinit(),
  *      then mi_ap_startup(), which never returns); then the first kernel
  *      thread (kernel_main) is created and cpu 0 enters its idle loop.
- *   3. Interrupts: the platform's clock calls lwkt_intr_timer() on every
- *      cpu at hz; its IPI vector (or host signal) calls lwkt_intr_ipiq().
+ *   3. Interrupts: the platform's clock calls lwkt_timer_post(gd) for
+ *      every cpu at hz (from any context: it only uses atomics), and an
+ *      interrupt on a cpu (clock vector, IPI vector, host signal) calls
+ *      lwkt_intr_poll(frame) there, which runs the posted work now or, in
+ *      a critical section, leaves it for the outermost crit_exit.  IPI
+ *      senders set the target's RQF_IPIQ themselves, so a lost or late
+ *      hardware IPI only delays, never loses, a message.
  */
 #ifndef _SYS_CPU_MD_H_
 #define _SYS_CPU_MD_H_
@@ -35,7 +40,7 @@ struct intrframe;
  * Threads and switching.
  */
 /* Prepare td's stack so that the first switch to it calls
- * lwkt_thread_start(), which runs td->td_func(td->td_arg). */
+ * lwkt_thread_start(otd), which runs td->td_func(td->td_arg). */
 void	cpu_thread_init(struct thread *td);
 /* Switch from curthread to ntd (gd_curthread is set to ntd); returns,
  * in the resumed thread, the thread that switched to it. */
@@ -57,7 +62,7 @@ void	cpu_intr_restore(u_long state);
  * Console, clock and power.
  */
 void	platform_console_write(const char *buf, size_t len);
-int	platform_console_getc(void);	/* -1 if no character is ready */
+int	platform_console_getc(void);	/* -1 none ready, -2 end of input */
 uint64_t platform_uptime_ns(void);	/* monotonic since boot */
 void	platform_halt(int status) __dead2; /* power off / exit(status) */
 const char *platform_name(void);	/* "pc64", "vkernel64" */
@@ -65,13 +70,15 @@ const char *platform_name(void);	/* "pc64", "vkernel64" */
 const char *platform_getenv(const char *name);
 /* Print a backtrace of the calling context (best effort). */
 void	platform_backtrace(void);
+/* Run device interrupts that were deferred with RQF_INTPEND. */
+void	platform_intr_pending(void);
 
 /*
  * MI entry points the platform calls.
  */
 void	mi_startup(void) __dead2;
 void	mi_ap_startup(struct globaldata *gd) __dead2;
-void	lwkt_intr_timer(struct intrframe *frame);
-void	lwkt_intr_ipiq(struct intrframe *frame);
+void	lwkt_timer_post(struct globaldata *gd);
+void	lwkt_intr_poll(struct intrframe *frame);
 
 #endif /* !_SYS_CPU_MD_H_ */

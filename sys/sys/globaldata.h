@@ -68,11 +68,13 @@ struct globaldata {
 	int			 gd_processing_ipiq; /* [c] */
 	volatile int		 gd_npoll;	/* [a] hw IPI latch */
 	volatile int		 gd_idle;	/* [a] halted in idle */
+	volatile u_int		 gd_timer_pending; /* [a] clock ticks posted */
+	int			 gd_softclock_due; /* [c] wheel has work */
 	cpumask_t		 gd_cpumask;	/* [I] just this cpu */
 	cpumask_t		 gd_ipimask;	/* [a] sources with entries */
 	struct lwkt_ipiq	*gd_ipiq;	/* [I] [ncpus] FIFOs we send on */
-	TAILQ_HEAD(, thread)	 gd_tdallq;	/* [c] threads owned */
-	TAILQ_HEAD(, thread)	 gd_tdrunq;	/* [c] run queue, by td_pri */
+	struct lwkt_queue	 gd_tdallq;	/* [c] threads owned */
+	struct lwkt_queue	 gd_tdrunq;	/* [c] run queue, by td_pri */
 	int			 gd_tdrunqcount; /* [c] */
 	int			 gd_tdallcount;	/* [c] */
 	struct thread		*gd_freetd;	/* [c] exited, to free */

@@ -30,6 +30,7 @@ struct kmonitor_cmd {
 	DATA_SET(kmonitor_cmds, kmonitor_cmd_##name)
 
 void	kmonitor_run(void) __dead2;
+void	kmonitor_panic(void) __dead2;	/* polled monitor after a panic */
 int	kmonitor_exec(char *line);
 
 #endif /* !_SYS_KMONITOR_H_ */

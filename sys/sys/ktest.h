@@ -45,6 +45,25 @@ int	ktest_failures(void);	/* failures so far in the running test */
 
 #define KTEST(name)	KTEST_CPUS(name, 1)
 
+/*
+ * KBENCH(name) { ... } defines a benchmark run by the monitor's "bench"
+ * command (and "make bench"); it prints its own "bench: ..." lines.
+ */
+struct kbench {
+	const char	*kb_name;
+	void		(*kb_func)(void);
+};
+
+#define KBENCH(name)							\
+	static void kbench_func_##name(void);				\
+	static struct kbench kbench_desc_##name = {			\
+		#name, kbench_func_##name				\
+	};								\
+	DATA_SET(kbench_set, kbench_desc_##name);			\
+	static void kbench_func_##name(void)
+
+int	kbench_run(const char *pattern);
+
 #define KT_EXPECT(e)	do {						\
 	if (__predict_false(!(e)))					\
 		ktest_fail(__FILE__, __LINE__, #e);			\

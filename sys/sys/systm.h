@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+struct globaldata;
+
 extern int ncpus;		/* [I] after boot: number of cpus running */
 extern int hz;			/* [I] clock interrupts per second */
 extern volatile int ticks;	/* [a] hardclock ticks since boot (cpu 0) */
@@ -23,6 +25,23 @@ int	ksnprintf(char *buf, size_t size, const char *fmt, ...)
 int	kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	    __printflike(3, 0);
 void	panic(const char *fmt, ...) __dead2 __printflike(1, 2);
+
+/* Exit status of a halted kernel: 0 ok, 1 tests failed, 3 panic. */
+#define PANIC_EXIT_STATUS	3
+
+/* tsleep() flags (kern_synch.c). */
+#define PCATCH		0x00000100	/* (reserved) signals interrupt */
+#define PINTERLOCKED	0x00000400	/* tsleep_interlock() was called */
+#define PWAKEUP_MYCPU	0x00004000	/* wakeup: this cpu only */
+#define PWAKEUP_ONE	0x00008000	/* wakeup: one thread */
+
+int	tsleep(const volatile void *ident, int flags, const char *wmesg,
+	    int timo);
+void	tsleep_interlock(const volatile void *ident, int flags);
+void	wakeup(const volatile void *ident);
+void	wakeup_one(const volatile void *ident);
+void	wakeup_mycpu(const volatile void *ident);
+void	tsleep_init(struct globaldata *gd);
 
 /* Monotonic time since boot, from the platform's clock. */
 uint64_t nanouptime_ns(void);

@@ -180,6 +180,8 @@ struct thread {
 };
 /* clang-format on */
 
+TAILQ_HEAD(lwkt_queue, thread);
+
 #define LWKT_CREATE_CPU_ANY	(-1)
 
 #ifdef _KERNEL
@@ -205,7 +207,7 @@ bool	lwkt_resched_wanted(void);
 void	lwkt_schedulerclock(struct thread *td);
 void	lwkt_idle_loop(void) __dead2;
 void	lwkt_switch_return(struct thread *otd);
-void	lwkt_thread_start(void) __dead2;
+void	lwkt_thread_start(struct thread *otd) __dead2;
 void	lwkt_gdinit(struct globaldata *gd, int cpuid);
 void	lwkt_splz(void);
 void	lwkt_maybe_splz(struct thread *td);
@@ -243,7 +245,6 @@ int	lwkt_send_ipiq3_mask(cpumask_t mask, ipifunc3_t func, void *arg1,
 	    int arg2);
 void	lwkt_wait_ipiq(struct globaldata *target, int seq);
 void	lwkt_process_ipiq(void);
-void	lwkt_intr_ipiq(struct intrframe *frame);
 void	lwkt_synchronize_ipiqs(const char *wmesg);
 void	lwkt_cpusync_init(struct lwkt_cpusync *cs, cpumask_t mask,
 	    void (*func)(void *), void *data);

@@ -88,6 +88,16 @@ crit_exit_hard(void)
 	crit_exit_quick(gd->gd_curthread);
 }
 
+/* Leave a hard section without running pending work (interrupt exit). */
+static __always_inline void
+crit_exit_hard_noyield(void)
+{
+	struct globaldata *gd = mycpu;
+
+	--gd->gd_intr_nesting_level;
+	crit_exit_noyield(gd->gd_curthread);
+}
+
 static __always_inline bool
 crit_is_held(void)
 {
