@@ -249,9 +249,9 @@ load_be32(const uint8_t *p)
 static void
 sha256_block(uint32_t state[SHA256_WORDS], const uint8_t *blk)
 {
-	uint32_t w[SHA256_ROUNDS];
-	uint32_t a, b, c, d, e, f, g, h, t1, t2;
-	int i;
+	uint32_t w[SHA256_ROUNDS], v[SHA256_WORDS];
+	uint32_t t1, t2;
+	int i, j;
 
 	for (i = 0; i < 16; i++)
 		w[i] = load_be32(blk + 4 * i);
@@ -262,18 +262,21 @@ sha256_block(uint32_t state[SHA256_WORDS], const uint8_t *blk)
 		    (w[i - 15] >> 3);
 		w[i] = t1 + w[i - 7] + t2 + w[i - 16];
 	}
-	a = state[0], b = state[1], c = state[2], d = state[3];
-	e = state[4], f = state[5], g = state[6], h = state[7];
+	/* v[0..7] are the working variables a..h. */
+	memcpy(v, state, sizeof(v));
 	for (i = 0; i < SHA256_ROUNDS; i++) {
-		t1 = h + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) +
-		    ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) +
-		    ((a & b) ^ (a & c) ^ (b & c));
-		h = g, g = f, f = e, e = d + t1;
-		d = c, c = b, b = a, a = t1 + t2;
+		t1 = v[7] + (rotr32(v[4], 6) ^ rotr32(v[4], 11) ^
+		    rotr32(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
+		    sha256_k[i] + w[i];
+		t2 = (rotr32(v[0], 2) ^ rotr32(v[0], 13) ^ rotr32(v[0], 22)) +
+		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		for (j = SHA256_WORDS - 1; j > 0; j--)
+			v[j] = v[j - 1];
+		v[4] += t1;
+		v[0] = t1 + t2;
 	}
-	state[0] += a, state[1] += b, state[2] += c, state[3] += d;
-	state[4] += e, state[5] += f, state[6] += g, state[7] += h;
+	for (j = 0; j < SHA256_WORDS; j++)
+		state[j] += v[j];
 }
 
 /*

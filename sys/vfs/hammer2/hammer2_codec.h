@@ -102,10 +102,11 @@
 #define HAMMER2_LZ4_BOUND(srclen) ((srclen) + (srclen) / 255 + 16)
 
 /*
- * Largest zlib output for srclen input bytes (stored blocks of at most
- * 65535 bytes cost 5 bytes each, plus header and trailer).
+ * Largest zlib output for srclen input bytes: every block falls back to
+ * stored form when that is smaller, and stored form costs at most 7 bytes
+ * per block of >= 16 KiB input plus 5 per 64 KiB, plus header and trailer.
  */
-#define HAMMER2_ZLIB_BOUND(srclen) ((srclen) + 5 * ((srclen) / 16383 + 1) + 16)
+#define HAMMER2_ZLIB_BOUND(srclen) ((srclen) + (srclen) / 1024 + 32)
 
 /*
  * dstcap needed by hammer2_block_compress(): the compressed block, zero
@@ -162,7 +163,8 @@ int hammer2_zlib_deflate(const void *src, size_t srclen, void *dst,
 /*
  * Decode one physical block stored with compression comp (a bref methods
  * byte or comp_algo byte: only the low nibble is used) into a logical
- * block of dstlen bytes, zero-filling whatever the codec did not produce.
+ * block of dstlen bytes, zero-filling whatever the codec did not produce
+ * (on error all of dst is zeroed).
  * NONE and AUTOZERO copy min(srclen, dstlen) bytes.  LZ4 reads the 4-byte
  * length prefix (§7.2); ZLIB inflates the whole block, ignoring the
  * padding (§7.3).  Returns 0 or HAMMER2_CODEC_EIO (corrupt block, unknown
@@ -177,9 +179,10 @@ int hammer2_block_decompress(int comp, const void *src, size_t srclen,
  * power of two >= the compressed length and >= 1 KiB that the block must
  * be allocated with.  Returns HAMMER2_CODEC_ENOSPC when the result would
  * not fit in half of srclen (DragonFly's rule): store the block raw then.
- * dstcap must be at least HAMMER2_BLOCK_COMP_BOUND(srclen) and work must
- * hold HAMMER2_CODEC_WORKBYTES, else HAMMER2_CODEC_EINVAL; other comp
- * values give HAMMER2_CODEC_EINVAL too.  Deciding that an all-zero block
+ * srclen must be a power of two of at most 64 KiB, dstcap at least
+ * HAMMER2_BLOCK_COMP_BOUND(srclen) and work must hold
+ * HAMMER2_CODEC_WORKBYTES, else HAMMER2_CODEC_EINVAL; other comp values
+ * give HAMMER2_CODEC_EINVAL too.  Deciding that an all-zero block
  * becomes a hole is the caller's job (hammer2_block_is_zero()).
  */
 int hammer2_block_compress(int comp, const void *src, size_t srclen,
