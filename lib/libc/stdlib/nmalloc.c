@@ -1,0 +1,1167 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * nmalloc.c - Anax's malloc: DragonFly's slab allocator design in userland.
+ *
+ * What: the C allocator (malloc, free, calloc, realloc, reallocarray,
+ * posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
+ * malloc_usable_size).  It is libc's malloc on Anax, and on Linux it builds
+ * as libnmalloc.so for LD_PRELOAD.  Requests above NM_ZONE_LIMIT_BYTES go
+ * to nmalloc_big.c.
+ *
+ * Model (after DragonFly's nmalloc, see dragonfly-design.md §6.1, §6.4):
+ *   - Slab zones.  Small requests are rounded up to one of NM_NZONES size
+ *     classes and served from 64 KiB zones aligned to their size, so a
+ *     chunk's zone is ptr & ~NM_ZONE_MASK.  Each zone starts with an
+ *     in-band header (struct nm_zone); its chunks come first from a free
+ *     list of returned chunks, then from a rotor over never-used chunks.
+ *     Classes step by 16 bytes up to 128 bytes (DragonFly steps by 8; the
+ *     x86_64 ABI wants 16-byte alignment from malloc), then 8 classes per
+ *     power of two up to 16 KiB.  Power-of-two sizes are aligned to their
+ *     size.
+ *   - Per-thread magazines (Bonwick & Adams, as DragonFly's nmalloc): each
+ *     thread has a loaded and a previous magazine per class.  malloc pops
+ *     and free pushes with no lock and no atomic; an empty or full
+ *     magazine is traded with the class's depot under its lock, and the
+ *     depot falls back to the zones.  A thread's magazines are flushed back
+ *     to the zones when it exits.
+ *   - The arena.  All zones are carved from one address-space reservation,
+ *     so "is this a slab chunk?" is a single range compare, and a zone
+ *     header is only read once the pointer is known to be inside.  Fully
+ *     free zones go to a pool; past NM_ZONE_CACHE_MAX of them their pages
+ *     are given back to the OS (all but the first page, which keeps the
+ *     pool link).
+ *   - Bad use: a freed chunk carries a tag (a per-process secret xor its
+ *     address) in its second word, so freeing it again is caught; a zone
+ *     header carries a magic that depends on its address, and a chunk
+ *     pointer must fall on a chunk boundary.  Each failure aborts with
+ *     "nmalloc: free(0x...): what", written with write(2).
+ *
+ * Invariants: a zone with free chunks is on its class's c_partial list
+ * exactly when z_nfree > 0; a zone with z_nfree == z_nmax is released to
+ * the pool unless it is the class's last partial zone; a chunk is in at
+ * most one of {a magazine, a zone free list, the caller's hands}; a
+ * magazine is reachable from one thread's t_loaded/t_prev or one depot
+ * list or the magazine pool, never two.
+ *
+ * Locking: per class, c_lock protects the class's zones and their [C]
+ * header fields, and d_lock its depot.  nm_pool_lock protects the arena
+ * top and the free-zone pool, nm_magpool_lock the spare magazines.  Order:
+ * c_lock -> nm_pool_lock; nm_magpool_lock -> nm_pool_lock; d_lock is never
+ * held with another.  Thread-local magazines need no lock.  Nothing blocks
+ * except a contended spinlock, which yields.  fork(2) takes every lock
+ * (nm_fork_prepare) so the child starts consistent.
+ *
+ * OS hooks: nmalloc_os.h.  Anax's libc builds this file unchanged with its
+ * own nmalloc_os_anax.c (mmap/mprotect/madvise/mremap syscall stubs, its
+ * thread-exit hook, fork hooks, write(2) and abort); Linux uses
+ * nmalloc_os_linux.c.  No stdio and no dlsym here; thread state is an
+ * initial-exec TLS variable, so early startup never recurses into malloc.
+ *
+ * Read more: docs/design/nmalloc.md.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nmalloc.h"
+#include "nmalloc_impl.h"
+
+#define NM_ZONE_BYTES		65536UL
+#define NM_ZONE_MASK		(NM_ZONE_BYTES - 1)
+#define NM_ZONE_HDR_BYTES	128U
+#define NM_ZONE_MAGIC		0x6e6d7a6f6e65a5c3ULL
+#define NM_NZONES		64
+#define NM_SMALL_MAX_BYTES	128UL	/* 16-byte steps up to here */
+#define NM_SMALL_CLASSES	8
+#define NM_CLASSES_PER_POW2	8
+#define NM_CLASS_STEP_SHIFT	3	/* log2(NM_CLASSES_PER_POW2) */
+#define NM_FIRST_POW2_SHIFT	7	/* log2(NM_SMALL_MAX_BYTES) */
+#define NM_RECIP_SHIFT		32
+
+/*
+ * The arena reservation: try NM_ARENA_MAX_BYTES, then smaller by
+ * NM_ARENA_SHRINK_SHIFT steps down to NM_ARENA_MIN_BYTES.  Sanitizer test
+ * builds pass a smaller -DNM_ARENA_MAX_BYTES.
+ */
+#ifndef NM_ARENA_MAX_BYTES
+#define NM_ARENA_MAX_BYTES	(256UL << 30)
+#endif
+#define NM_ARENA_MIN_BYTES	(1UL << 30)
+#define NM_ARENA_SHRINK_SHIFT	2
+#define NM_ARENA_MAX_ZONES	(NM_ARENA_MAX_BYTES / NM_ZONE_BYTES)
+#define NM_CARVE_BYTES		(1UL << 20)	/* committed per step */
+#define NM_ZONE_CACHE_MAX	32	/* free zones kept resident */
+
+/* Magazines: NM_MAG_BYTES each, rounds scaled to NM_MAG_TARGET_BYTES. */
+#define NM_MAG_BYTES		2048
+#define NM_MAG_ROUNDS_MAX	254
+#define NM_MAG_ROUNDS_MIN	8
+#define NM_MAG_TARGET_BYTES	65536
+#define NM_DEPOT_FULL_MAX	8
+#define NM_DEPOT_EMPTY_MAX	8
+
+/* nm_zone_state[] values (read on error paths to name the problem). */
+#define NM_ZS_NONE		0
+#define NM_ZS_ACTIVE		1
+#define NM_ZS_FREE		2
+#define NM_ZS_MAGS		3
+
+/* Thread states (t_state). */
+#define NM_T_NEW		0	/* not yet hooked */
+#define NM_T_INIT		1	/* hooking: re-entry uses the zones */
+#define NM_T_READY		2	/* uses magazines */
+#define NM_T_NOHOOK		3	/* cannot be drained: no magazines */
+#define NM_T_DEAD		4	/* exited: no magazines */
+
+/* Global init states. */
+#define NM_INIT_NONE		0
+#define NM_INIT_BUSY		1
+#define NM_INIT_DONE		2
+#define NM_INIT_FAILED		3
+
+#define NM_HEX_DIGITS		16
+#define NM_MSG_BYTES		160
+
+/*
+ * Slab zone header, in-band at the start of every zone.  Legend:
+ *   [I] set when the zone is given to a class, then read without locks
+ *   [C] the class's c_lock        [P] nm_pool_lock (zone in the pool)
+ */
+/* clang-format off */
+struct nm_zone {
+	uint64_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ zone address */
+	uint32_t	 z_class;	/* [I] size class index */
+	uint32_t	 z_chunk_bytes;	/* [I] chunk size */
+	uint32_t	 z_first_off;	/* [I] offset of chunk 0 */
+	uint32_t	 z_nmax;	/* [I] chunks in the zone */
+	char		 z_pad[NM_CACHELINE_BYTES - 24];
+	struct nm_zone	*z_next;	/* [C] c_partial link; [P] pool link */
+	struct nm_zone	*z_prev;	/* [C] c_partial link */
+	void		*z_free;	/* [C] returned chunks */
+	uint32_t	 z_nfree;	/* [C] free chunks, fresh ones included */
+	uint32_t	 z_uindex;	/* [C] next never-used chunk */
+};
+
+/* A magazine of free chunks of one class. */
+struct nm_mag {
+	struct nm_mag	*mg_next;	/* depot or pool link */
+	uint32_t	 mg_rounds;	/* chunks held */
+	uint32_t	 mg_capacity;	/* for its class */
+	void		*mg_objs[NM_MAG_ROUNDS_MAX];
+};
+
+/* A size class: [C] c_lock, [D] d_lock. */
+struct nm_class {
+	struct nm_spin	 c_lock;
+	uint32_t	 c_npartial;	/* [C] zones on c_partial */
+	struct nm_zone	*c_partial;	/* [C] zones with free chunks */
+	struct nm_spin	 d_lock __attribute__((__aligned__(NM_CACHELINE_BYTES)));
+	uint32_t	 d_nfull;	/* [D] */
+	uint32_t	 d_nempty;	/* [D] */
+	struct nm_mag	*d_full;	/* [D] full magazines */
+	struct nm_mag	*d_empty;	/* [D] empty magazines */
+} __attribute__((__aligned__(NM_CACHELINE_BYTES)));
+
+/* Per-thread state, in initial-exec TLS: touched only by its thread. */
+struct nm_thread {
+	struct nm_mag	*t_loaded[NM_NZONES];
+	struct nm_mag	*t_prev[NM_NZONES];
+	int		 t_state;
+};
+/* clang-format on */
+
+NM_CTASSERT(sizeof(struct nm_zone) <= NM_ZONE_HDR_BYTES);
+NM_CTASSERT(sizeof(struct nm_mag) == NM_MAG_BYTES);
+NM_CTASSERT((NM_ZONE_BYTES % NM_MAG_BYTES) == 0);
+NM_CTASSERT((NM_ZONE_BYTES & NM_ZONE_MASK) == 0);
+NM_CTASSERT((NM_CARVE_BYTES % NM_ZONE_BYTES) == 0);
+
+static struct nm_class nm_classes[NM_NZONES];
+
+/* Class tables, [I] after nm_init(). */
+static uint32_t nm_class_bytes[NM_NZONES];
+static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
+static uint32_t nm_class_first[NM_NZONES];	/* offset of chunk 0 */
+static uint64_t nm_class_recip[NM_NZONES];	/* 2^32 / (bytes / 16) */
+static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
+
+static int nm_init_state;		/* [a] NM_INIT_* */
+static int nm_hooks_ready;		/* [a] thread hook usable */
+static uint64_t nm_secret;		/* [I] freed-chunk tag key */
+static uintptr_t nm_arena_base;		/* [I] */
+static size_t nm_arena_bytes;		/* [I] reserved */
+static size_t nm_arena_top;		/* [a] bytes handed out as zones */
+static size_t nm_arena_committed;	/* [P] bytes made read/write */
+static uint8_t nm_zone_state[NM_ARENA_MAX_ZONES];	/* [a] NM_ZS_* */
+
+static struct nm_spin nm_pool_lock;
+static struct nm_zone *nm_pool_dirty;	/* [P] free zones, resident */
+static struct nm_zone *nm_pool_clean;	/* [P] free zones, released */
+static unsigned nm_pool_ndirty;		/* [P] */
+
+static struct nm_spin nm_magpool_lock;
+static struct nm_mag *nm_magpool;	/* [M] spare magazines */
+
+static __thread struct nm_thread nm_self
+    __attribute__((__tls_model__("initial-exec")));
+
+/*
+ * nm_bad - report bad use of the allocator and abort.  The message is
+ * "nmalloc: op(0xADDR): what", written straight to file descriptor 2.
+ */
+void
+nm_bad(const char *op, const void *ptr, const char *what)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[NM_MSG_BYTES];
+	uintptr_t v = (uintptr_t)ptr;
+	size_t n = 0;
+	int i;
+
+#define NM_APPEND(s)							\
+	do {								\
+		const char *s_ = (s);					\
+		while (*s_ != '\0' && n < sizeof(buf) - 1)		\
+			buf[n++] = *s_++;				\
+	} while (0)
+	NM_APPEND("nmalloc: ");
+	NM_APPEND(op);
+	NM_APPEND("(0x");
+	for (i = NM_HEX_DIGITS - 1; i >= 0; i--) {
+		if ((v >> (i * 4)) == 0 && i != 0)
+			continue;
+		buf[n++] = hex[(v >> (i * 4)) & 0xf];
+	}
+	NM_APPEND("): ");
+	NM_APPEND(what);
+#undef NM_APPEND
+	buf[n++] = '\n';
+	nm_os_write_stderr(buf, n);
+	nm_os_abort();
+}
+
+static inline unsigned
+nm_zoneindex(size_t n)
+{
+	unsigned k;
+
+	if (n <= NM_SMALL_MAX_BYTES)
+		return ((unsigned)((n - 1) >> NM_QUANTUM_SHIFT));
+	k = 63 - (unsigned)__builtin_clzl(n - 1);
+	return (NM_SMALL_CLASSES + (k - NM_FIRST_POW2_SHIFT) *
+	    NM_CLASSES_PER_POW2 +
+	    (unsigned)((n - 1 - (1UL << k)) >> (k - NM_CLASS_STEP_SHIFT)));
+}
+
+static void
+nm_tables_init(void)
+{
+	uint32_t bytes, align, group, step;
+	unsigned zi;
+
+	for (zi = 0; zi < NM_NZONES; zi++) {
+		if (zi < NM_SMALL_CLASSES) {
+			bytes = (zi + 1) * NM_QUANTUM_BYTES;
+		} else {
+			group = (zi - NM_SMALL_CLASSES) / NM_CLASSES_PER_POW2;
+			step = (uint32_t)(NM_SMALL_MAX_BYTES << group) /
+			    NM_CLASSES_PER_POW2;
+			bytes = (uint32_t)(NM_SMALL_MAX_BYTES << group) +
+			    ((zi - NM_SMALL_CLASSES) % NM_CLASSES_PER_POW2 +
+				1) * step;
+		}
+		align = bytes & -bytes;
+		nm_class_bytes[zi] = bytes;
+		nm_class_align[zi] = align;
+		nm_class_first[zi] = align > NM_ZONE_HDR_BYTES ?
+		    align : NM_ZONE_HDR_BYTES;
+		nm_class_recip[zi] = (((1ULL << NM_RECIP_SHIFT) +
+		    (bytes >> NM_QUANTUM_SHIFT) - 1) /
+		    (bytes >> NM_QUANTUM_SHIFT));
+		bytes = NM_MAG_TARGET_BYTES / bytes;
+		if (bytes > NM_MAG_ROUNDS_MAX)
+			bytes = NM_MAG_ROUNDS_MAX;
+		if (bytes < NM_MAG_ROUNDS_MIN)
+			bytes = NM_MAG_ROUNDS_MIN;
+		nm_class_rounds[zi] = bytes;
+	}
+}
+
+static void nm_thread_exit(void *arg);
+static void nm_fork_prepare(void);
+static void nm_fork_release(void);
+
+/*
+ * nm_init - set up the class tables and reserve the arena, once.  Returns
+ * false if no arena could be reserved (every malloc then fails).
+ *
+ * Locking: the first caller does the work; others spin until it is done.
+ * Nothing here allocates, so there is no re-entry.  The thread hook and
+ * the fork hooks, which may allocate, are installed after NM_INIT_DONE.
+ */
+static bool
+nm_init(void)
+{
+	int s = NM_INIT_NONE;
+	size_t bytes;
+	void *p = NULL;
+
+	while (!__atomic_compare_exchange_n(&nm_init_state, &s, NM_INIT_BUSY,
+	    false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		if (s == NM_INIT_DONE)
+			return (true);
+		if (s == NM_INIT_FAILED)
+			return (false);
+		nm_os_yield();
+		s = NM_INIT_NONE;
+	}
+	nm_tables_init();
+	nm_secret = nm_os_random64();
+	for (bytes = NM_ARENA_MAX_BYTES; bytes >= NM_ARENA_MIN_BYTES;
+	    bytes >>= NM_ARENA_SHRINK_SHIFT) {
+		p = nm_os_reserve(bytes + NM_ZONE_BYTES);
+		if (p != NULL)
+			break;
+	}
+	if (p == NULL) {
+		__atomic_store_n(&nm_init_state, NM_INIT_FAILED,
+		    __ATOMIC_RELEASE);
+		return (false);
+	}
+	nm_arena_base = ((uintptr_t)p + NM_ZONE_MASK) & ~NM_ZONE_MASK;
+	nm_arena_bytes = bytes;
+	__atomic_store_n(&nm_init_state, NM_INIT_DONE, __ATOMIC_RELEASE);
+
+	nm_os_atfork(nm_fork_prepare, nm_fork_release, nm_fork_release);
+	if (nm_os_thread_hook_init(nm_thread_exit))
+		__atomic_store_n(&nm_hooks_ready, 1, __ATOMIC_RELEASE);
+	return (true);
+}
+
+static inline bool
+nm_ready(void)
+{
+	return (nm_likely(__atomic_load_n(&nm_init_state, __ATOMIC_ACQUIRE) ==
+	    NM_INIT_DONE) || nm_init());
+}
+
+static inline void
+nm_zone_set_state(uintptr_t z, uint8_t state)
+{
+	__atomic_store_n(&nm_zone_state[(z - nm_arena_base) / NM_ZONE_BYTES],
+	    state, __ATOMIC_RELAXED);
+}
+
+/*
+ * nm_zone_get - a free 64 KiB zone: from the pool, else carved from the
+ * arena.  NULL when the arena is exhausted.
+ *
+ * Locking: takes nm_pool_lock (may be called under a c_lock or
+ * nm_magpool_lock).  May commit memory with the OS.
+ */
+static struct nm_zone *
+nm_zone_get(uint8_t state)
+{
+	struct nm_zone *z;
+	size_t top;
+
+	nm_spin_lock(&nm_pool_lock);
+	if ((z = nm_pool_dirty) != NULL) {
+		nm_pool_dirty = z->z_next;
+		nm_pool_ndirty--;
+	} else if ((z = nm_pool_clean) != NULL) {
+		nm_pool_clean = z->z_next;
+	} else {
+		top = nm_arena_top;
+		if (top + NM_ZONE_BYTES > nm_arena_committed) {
+			if (nm_arena_committed + NM_CARVE_BYTES >
+			    nm_arena_bytes ||
+			    !nm_os_commit((void *)(nm_arena_base +
+				nm_arena_committed), NM_CARVE_BYTES)) {
+				nm_spin_unlock(&nm_pool_lock);
+				return (NULL);
+			}
+			nm_arena_committed += NM_CARVE_BYTES;
+		}
+		z = (struct nm_zone *)(nm_arena_base + top);
+		__atomic_store_n(&nm_arena_top, top + NM_ZONE_BYTES,
+		    __ATOMIC_RELEASE);
+	}
+	nm_spin_unlock(&nm_pool_lock);
+	nm_zone_set_state((uintptr_t)z, state);
+	return (z);
+}
+
+/*
+ * nm_zone_put - give a wholly free zone back to the pool; beyond
+ * NM_ZONE_CACHE_MAX resident free zones, its pages (but the header page)
+ * go back to the OS.
+ *
+ * Locking: takes nm_pool_lock; call without a c_lock (may madvise).
+ */
+static void
+nm_zone_put(struct nm_zone *z)
+{
+	bool release;
+
+	__atomic_store_n(&z->z_magic, 0, __ATOMIC_RELAXED);
+	nm_zone_set_state((uintptr_t)z, NM_ZS_FREE);
+	nm_spin_lock(&nm_pool_lock);
+	release = nm_pool_ndirty >= NM_ZONE_CACHE_MAX;
+	if (!release) {
+		z->z_next = nm_pool_dirty;
+		nm_pool_dirty = z;
+		nm_pool_ndirty++;
+	}
+	nm_spin_unlock(&nm_pool_lock);
+	if (!release)
+		return;
+	nm_os_release((char *)z + NM_PAGE_BYTES, NM_ZONE_BYTES - NM_PAGE_BYTES);
+	nm_spin_lock(&nm_pool_lock);
+	z->z_next = nm_pool_clean;
+	nm_pool_clean = z;
+	nm_spin_unlock(&nm_pool_lock);
+}
+
+static void
+nm_partial_link(struct nm_class *c, struct nm_zone *z)
+{
+	z->z_prev = NULL;
+	z->z_next = c->c_partial;
+	if (c->c_partial != NULL)
+		c->c_partial->z_prev = z;
+	c->c_partial = z;
+	c->c_npartial++;
+}
+
+static void
+nm_partial_unlink(struct nm_class *c, struct nm_zone *z)
+{
+	if (z->z_prev != NULL)
+		z->z_prev->z_next = z->z_next;
+	else
+		c->c_partial = z->z_next;
+	if (z->z_next != NULL)
+		z->z_next->z_prev = z->z_prev;
+	c->c_npartial--;
+}
+
+/*
+ * nm_zone_new - give a zone to class zi and put it on c_partial.
+ *
+ * Locking: caller holds the class's c_lock.
+ */
+static struct nm_zone *
+nm_zone_new(unsigned zi)
+{
+	struct nm_zone *z;
+
+	z = nm_zone_get(NM_ZS_ACTIVE);
+	if (z == NULL)
+		return (NULL);
+	z->z_class = zi;
+	z->z_chunk_bytes = nm_class_bytes[zi];
+	z->z_first_off = nm_class_first[zi];
+	z->z_nmax = (uint32_t)((NM_ZONE_BYTES - nm_class_first[zi]) /
+	    nm_class_bytes[zi]);
+	z->z_free = NULL;
+	z->z_nfree = z->z_nmax;
+	z->z_uindex = 0;
+	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uintptr_t)z,
+	    __ATOMIC_RELAXED);
+	nm_partial_link(&nm_classes[zi], z);
+	return (z);
+}
+
+/*
+ * nm_slab_fill - take up to n chunks of class zi from its zones into objs.
+ * Returns how many (0 only when memory is exhausted).
+ *
+ * Locking: takes the class's c_lock, and nm_pool_lock for new zones.
+ */
+static unsigned
+nm_slab_fill(unsigned zi, void **objs, unsigned n)
+{
+	struct nm_class *c = &nm_classes[zi];
+	struct nm_zone *z;
+	unsigned got = 0;
+	void *p;
+
+	nm_spin_lock(&c->c_lock);
+	while (got < n) {
+		z = c->c_partial;
+		if (z == NULL && (z = nm_zone_new(zi)) == NULL)
+			break;
+		while (got < n && z->z_nfree > 0) {
+			p = z->z_free;
+			if (p != NULL) {
+				z->z_free = *(void **)p;
+			} else {
+				p = (char *)z + z->z_first_off +
+				    (size_t)z->z_uindex * z->z_chunk_bytes;
+				z->z_uindex++;
+			}
+			z->z_nfree--;
+			objs[got++] = p;
+		}
+		if (z->z_nfree == 0)
+			nm_partial_unlink(c, z);
+	}
+	nm_spin_unlock(&c->c_lock);
+	return (got);
+}
+
+/*
+ * nm_slab_put - return n chunks of class zi to their zones; zones that
+ * become wholly free (and are not the class's last) go back to the pool.
+ *
+ * Locking: takes the class's c_lock; releases zones after dropping it.
+ */
+static void
+nm_slab_put(unsigned zi, void *const *objs, unsigned n)
+{
+	struct nm_class *c = &nm_classes[zi];
+	struct nm_zone *z, *empty = NULL;
+	unsigned i;
+
+	nm_spin_lock(&c->c_lock);
+	for (i = 0; i < n; i++) {
+		z = (struct nm_zone *)((uintptr_t)objs[i] & ~NM_ZONE_MASK);
+		*(void **)objs[i] = z->z_free;
+		z->z_free = objs[i];
+		if (z->z_nfree++ == 0)
+			nm_partial_link(c, z);
+		if (z->z_nfree == z->z_nmax && c->c_npartial > 1) {
+			nm_partial_unlink(c, z);
+			z->z_next = empty;
+			empty = z;
+		}
+	}
+	nm_spin_unlock(&c->c_lock);
+	while ((z = empty) != NULL) {
+		empty = z->z_next;
+		nm_zone_put(z);
+	}
+}
+
+/*
+ * nm_mag_new - an empty magazine sized for class zi, NULL if out of
+ * memory.  Magazines are carved 32 to a zone and never unmapped.
+ *
+ * Locking: takes nm_magpool_lock, then nm_pool_lock to carve.
+ */
+static struct nm_mag *
+nm_mag_new(unsigned zi)
+{
+	struct nm_mag *m;
+	char *z;
+	size_t off;
+
+	nm_spin_lock(&nm_magpool_lock);
+	if (nm_magpool == NULL) {
+		z = (char *)nm_zone_get(NM_ZS_MAGS);
+		for (off = 0; z != NULL && off < NM_ZONE_BYTES;
+		    off += NM_MAG_BYTES) {
+			m = (struct nm_mag *)(z + off);
+			m->mg_next = nm_magpool;
+			nm_magpool = m;
+		}
+	}
+	m = nm_magpool;
+	if (m != NULL)
+		nm_magpool = m->mg_next;
+	nm_spin_unlock(&nm_magpool_lock);
+	if (m != NULL) {
+		m->mg_rounds = 0;
+		m->mg_capacity = nm_class_rounds[zi];
+	}
+	return (m);
+}
+
+static void
+nm_mag_free(struct nm_mag *m)
+{
+	nm_spin_lock(&nm_magpool_lock);
+	m->mg_next = nm_magpool;
+	nm_magpool = m;
+	nm_spin_unlock(&nm_magpool_lock);
+}
+
+/* Empty a magazine into the zones. */
+static void
+nm_mag_flush(unsigned zi, struct nm_mag *m)
+{
+	if (m->mg_rounds != 0)
+		nm_slab_put(zi, (void *const *)m->mg_objs, m->mg_rounds);
+	m->mg_rounds = 0;
+}
+
+/*
+ * nm_thread_start - hook the calling thread so that its magazines are
+ * drained when it exits; only then may it use magazines.
+ *
+ * Context: the thread's first slow-path malloc or free.  Re-entry from the
+ * hook's own allocation sees NM_T_INIT and goes straight to the zones.
+ */
+static void
+nm_thread_start(struct nm_thread *t)
+{
+	if (!__atomic_load_n(&nm_hooks_ready, __ATOMIC_ACQUIRE))
+		return;
+	t->t_state = NM_T_INIT;
+	if (nm_os_thread_register(nm_thread_exit, t))
+		t->t_state = NM_T_READY;
+	else
+		t->t_state = NM_T_NOHOOK;
+}
+
+/*
+ * nm_thread_exit - flush an exiting thread's magazines into the zones.
+ *
+ * Context: the OS thread-exit hook, on the exiting thread.  Later
+ * allocations by this thread (other exit hooks) bypass the magazines.
+ */
+static void
+nm_thread_exit(void *arg)
+{
+	struct nm_thread *t = arg;
+	struct nm_mag *m;
+	unsigned zi;
+
+	t->t_state = NM_T_DEAD;
+	for (zi = 0; zi < NM_NZONES; zi++) {
+		if ((m = t->t_loaded[zi]) != NULL) {
+			nm_mag_flush(zi, m);
+			nm_mag_free(m);
+			t->t_loaded[zi] = NULL;
+		}
+		if ((m = t->t_prev[zi]) != NULL) {
+			nm_mag_flush(zi, m);
+			nm_mag_free(m);
+			t->t_prev[zi] = NULL;
+		}
+	}
+}
+
+/* Can this thread use magazines?  Hooks it on first use. */
+static inline bool
+nm_thread_ready(struct nm_thread *t)
+{
+	if (nm_likely(t->t_state == NM_T_READY))
+		return (true);
+	if (t->t_state == NM_T_NEW)
+		nm_thread_start(t);
+	return (t->t_state == NM_T_READY);
+}
+
+static void *
+nm_alloc_direct(unsigned zi)
+{
+	void *p;
+
+	if (nm_slab_fill(zi, &p, 1) == 0) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	((uintptr_t *)p)[1] = 0;
+	return (p);
+}
+
+/*
+ * nm_depot_get_full - trade the empty magazine m (may be NULL) for a full
+ * one from class zi's depot.  NULL if the depot has none (m is kept then).
+ *
+ * Locking: takes d_lock.
+ */
+static struct nm_mag *
+nm_depot_get_full(unsigned zi, struct nm_mag *m)
+{
+	struct nm_class *c = &nm_classes[zi];
+	struct nm_mag *full, *spare = NULL;
+
+	if (__atomic_load_n(&c->d_nfull, __ATOMIC_RELAXED) == 0)
+		return (NULL);
+	nm_spin_lock(&c->d_lock);
+	full = c->d_full;
+	if (full != NULL) {
+		c->d_full = full->mg_next;
+		__atomic_store_n(&c->d_nfull, c->d_nfull - 1,
+		    __ATOMIC_RELAXED);
+		if (m != NULL && c->d_nempty < NM_DEPOT_EMPTY_MAX) {
+			m->mg_next = c->d_empty;
+			c->d_empty = m;
+			c->d_nempty++;
+		} else {
+			spare = m;
+		}
+	}
+	nm_spin_unlock(&c->d_lock);
+	if (spare != NULL)
+		nm_mag_free(spare);
+	return (full);
+}
+
+/* Reverse a freshly filled magazine so that pops go up in memory. */
+static void
+nm_mag_reverse(struct nm_mag *m)
+{
+	uint32_t i, j;
+	void *tmp;
+
+	for (i = 0, j = m->mg_rounds - 1; i < j; i++, j--) {
+		tmp = m->mg_objs[i];
+		m->mg_objs[i] = m->mg_objs[j];
+		m->mg_objs[j] = tmp;
+	}
+}
+
+/*
+ * nm_alloc_slow - malloc of class zi when the loaded magazine is empty:
+ * swap in the previous magazine, else a full one from the depot, else
+ * fill the magazine from the zones.
+ */
+static void *__attribute__((__noinline__))
+nm_alloc_slow(unsigned zi)
+{
+	struct nm_thread *t = &nm_self;
+	struct nm_mag *m, *full;
+
+	if (!nm_ready()) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	if (!nm_thread_ready(t))
+		return (nm_alloc_direct(zi));
+	m = t->t_loaded[zi];
+	if (m == NULL || m->mg_rounds == 0) {
+		if (t->t_prev[zi] != NULL && t->t_prev[zi]->mg_rounds != 0) {
+			t->t_loaded[zi] = t->t_prev[zi];
+			t->t_prev[zi] = m;
+			m = t->t_loaded[zi];
+		} else if ((full = nm_depot_get_full(zi, m)) != NULL) {
+			m = t->t_loaded[zi] = full;
+		} else {
+			if (m == NULL && (m = nm_mag_new(zi)) == NULL)
+				return (nm_alloc_direct(zi));
+			t->t_loaded[zi] = m;
+			m->mg_rounds = nm_slab_fill(zi, m->mg_objs,
+			    m->mg_capacity);
+			if (m->mg_rounds == 0) {
+				errno = ENOMEM;
+				return (NULL);
+			}
+			nm_mag_reverse(m);
+		}
+	}
+	m->mg_rounds--;
+	((uintptr_t *)m->mg_objs[m->mg_rounds])[1] = 0;
+	return (m->mg_objs[m->mg_rounds]);
+}
+
+/* Allocate a chunk of class zi: the lock-free fast path. */
+static inline void *
+nm_alloc_class(unsigned zi)
+{
+	struct nm_mag *m = nm_self.t_loaded[zi];
+	void *p;
+
+	if (nm_likely(m != NULL && m->mg_rounds != 0)) {
+		p = m->mg_objs[--m->mg_rounds];
+		((uintptr_t *)p)[1] = 0;
+		return (p);
+	}
+	return (nm_alloc_slow(zi));
+}
+
+void *
+nm_alloc(size_t size)
+{
+	bool zeroed;
+
+	if (nm_likely(size - 1 < NM_ZONE_LIMIT_BYTES))
+		return (nm_alloc_class(nm_zoneindex(size)));
+	if (size == 0)
+		return (nm_alloc_class(0));
+	if (!nm_ready()) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (nm_big_alloc(size, NM_PAGE_BYTES, &zeroed));
+}
+
+/*
+ * nm_depot_put_full - trade the full magazine m for an empty one from
+ * class zi's depot.  If the depot already holds NM_DEPOT_FULL_MAX full
+ * magazines, m is flushed into the zones instead and returned for reuse.
+ * NULL if no empty magazine is at hand (m went to the depot).
+ *
+ * Locking: takes d_lock; the flush takes c_lock after dropping it.
+ */
+static struct nm_mag *
+nm_depot_put_full(unsigned zi, struct nm_mag *m)
+{
+	struct nm_class *c = &nm_classes[zi];
+	struct nm_mag *empty = NULL;
+	bool taken = false;
+
+	nm_spin_lock(&c->d_lock);
+	if (c->d_nfull < NM_DEPOT_FULL_MAX) {
+		m->mg_next = c->d_full;
+		c->d_full = m;
+		__atomic_store_n(&c->d_nfull, c->d_nfull + 1,
+		    __ATOMIC_RELAXED);
+		taken = true;
+		if ((empty = c->d_empty) != NULL) {
+			c->d_empty = empty->mg_next;
+			c->d_nempty--;
+		}
+	}
+	nm_spin_unlock(&c->d_lock);
+	if (!taken) {
+		nm_mag_flush(zi, m);
+		return (m);
+	}
+	return (empty);
+}
+
+static void
+nm_free_direct(void *ptr, unsigned zi)
+{
+	nm_slab_put(zi, &ptr, 1);
+}
+
+/*
+ * nm_free_slow - free of a chunk of class zi when the loaded magazine is
+ * full or missing: swap in an empty previous magazine, else trade the full
+ * one at the depot.
+ */
+static void __attribute__((__noinline__))
+nm_free_slow(void *ptr, unsigned zi)
+{
+	struct nm_thread *t = &nm_self;
+	struct nm_mag *m, *e;
+
+	if (!nm_thread_ready(t)) {
+		nm_free_direct(ptr, zi);
+		return;
+	}
+	m = t->t_loaded[zi];
+	if (m == NULL || m->mg_rounds == m->mg_capacity) {
+		e = t->t_prev[zi];
+		if (e != NULL && e->mg_rounds == 0) {
+			t->t_prev[zi] = m;
+		} else if (e == NULL && m != NULL) {
+			t->t_prev[zi] = m;
+			e = nm_mag_new(zi);
+		} else {
+			e = m != NULL ? nm_depot_put_full(zi, m) : NULL;
+			if (e == NULL)
+				e = nm_mag_new(zi);
+		}
+		if (e == NULL) {
+			t->t_loaded[zi] = NULL;
+			nm_free_direct(ptr, zi);
+			return;
+		}
+		e->mg_capacity = nm_class_rounds[zi];
+		m = t->t_loaded[zi] = e;
+	}
+	m->mg_objs[m->mg_rounds++] = ptr;
+}
+
+/*
+ * nm_bad_zone - explain a pointer whose zone header does not check out:
+ * a header damaged in a zone in use, or a pointer no zone handed out.
+ */
+static void NM_NORETURN __attribute__((__noinline__))
+nm_bad_zone(const char *op, const void *ptr)
+{
+	uintptr_t z = (uintptr_t)ptr & ~NM_ZONE_MASK;
+	uint8_t st;
+
+	st = __atomic_load_n(&nm_zone_state[(z - nm_arena_base) /
+	    NM_ZONE_BYTES], __ATOMIC_RELAXED);
+	nm_bad(op, ptr, st == NM_ZS_ACTIVE ? "damaged zone header" :
+	    "invalid pointer");
+}
+
+static inline bool
+nm_in_arena(const void *ptr)
+{
+	return ((uintptr_t)ptr - nm_arena_base <
+	    __atomic_load_n(&nm_arena_top, __ATOMIC_ACQUIRE));
+}
+
+static inline uint64_t
+nm_free_tag(const void *ptr)
+{
+	return (nm_secret ^ (uintptr_t)ptr);
+}
+
+/*
+ * nm_chunk_zone - the zone of a chunk pointer inside the arena, after
+ * checking the header and that ptr is a chunk boundary; aborts otherwise.
+ */
+static inline struct nm_zone *
+nm_chunk_zone(const void *ptr, const char *op)
+{
+	struct nm_zone *z;
+	uint32_t off, q;
+
+	z = (struct nm_zone *)((uintptr_t)ptr & ~NM_ZONE_MASK);
+	if (nm_unlikely(__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) !=
+	    (NM_ZONE_MAGIC ^ (uintptr_t)z) || z->z_class >= NM_NZONES ||
+	    z->z_chunk_bytes != nm_class_bytes[z->z_class]))
+		nm_bad_zone(op, ptr);
+	off = (uint32_t)((uintptr_t)ptr & NM_ZONE_MASK) - z->z_first_off;
+	q = (uint32_t)(((uint64_t)(off >> NM_QUANTUM_SHIFT) *
+	    nm_class_recip[z->z_class]) >> NM_RECIP_SHIFT);
+	/* off >= NM_ZONE_BYTES also catches a pointer into the header. */
+	if (nm_unlikely(off >= NM_ZONE_BYTES ||
+	    q * z->z_chunk_bytes != off || q >= z->z_nmax))
+		nm_bad(op, ptr, "invalid pointer");
+	if (nm_unlikely(((const uint64_t *)ptr)[1] == nm_free_tag(ptr)))
+		nm_bad(op, ptr,
+		    op[0] == 'f' ? "double free" : "use after free");
+	return (z);
+}
+
+/* Free a checked chunk of class zi: the lock-free fast path. */
+static inline void
+nm_free_chunk(void *ptr, unsigned zi)
+{
+	struct nm_mag *m = nm_self.t_loaded[zi];
+
+	((uint64_t *)ptr)[1] = nm_free_tag(ptr);
+	if (nm_likely(m != NULL && m->mg_rounds < m->mg_capacity)) {
+		m->mg_objs[m->mg_rounds++] = ptr;
+		return;
+	}
+	nm_free_slow(ptr, zi);
+}
+
+NM_EXPORT void
+NM_PUBLIC(free)(void *ptr)
+{
+	struct nm_zone *z;
+
+	if (ptr == NULL)
+		return;
+	if (nm_likely(nm_in_arena(ptr))) {
+		z = nm_chunk_zone(ptr, "free");
+		nm_free_chunk(ptr, z->z_class);
+		return;
+	}
+	nm_big_free(ptr, "free");
+}
+
+NM_EXPORT void *
+NM_PUBLIC(malloc)(size_t size)
+{
+	return (nm_alloc(size));
+}
+
+NM_EXPORT void *
+NM_PUBLIC(calloc)(size_t nmemb, size_t size)
+{
+	size_t total;
+	bool zeroed = false;
+	void *p;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	if (total - 1 < NM_ZONE_LIMIT_BYTES || total == 0) {
+		p = nm_alloc(total);
+	} else {
+		if (!nm_ready()) {
+			errno = ENOMEM;
+			return (NULL);
+		}
+		p = nm_big_alloc(total, NM_PAGE_BYTES, &zeroed);
+	}
+	if (p != NULL && !zeroed)
+		memset(p, 0, total);
+	return (p);
+}
+
+NM_EXPORT void *
+NM_PUBLIC(realloc)(void *ptr, size_t size)
+{
+	struct nm_zone *z;
+	size_t have;
+	void *q;
+
+	if (ptr == NULL)
+		return (nm_alloc(size));
+	if (size == 0) {
+		NM_PUBLIC(free)(ptr);
+		return (NULL);
+	}
+	if (!nm_in_arena(ptr))
+		return (nm_big_realloc(ptr, size));
+	z = nm_chunk_zone(ptr, "realloc");
+	have = z->z_chunk_bytes;
+	if (size <= have && (size > have / 2 || have == NM_QUANTUM_BYTES))
+		return (ptr);
+	q = nm_alloc(size);
+	if (q == NULL)
+		return (NULL);
+	memcpy(q, ptr, size < have ? size : have);
+	nm_free_chunk(ptr, z->z_class);
+	return (q);
+}
+
+NM_EXPORT void *
+NM_PUBLIC(reallocarray)(void *ptr, size_t nmemb, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (NM_PUBLIC(realloc)(ptr, total));
+}
+
+/*
+ * nm_aligned - size bytes aligned to align (a power of two): the smallest
+ * size class whose chunks are that aligned, else a big block.
+ */
+static void *
+nm_aligned(size_t align, size_t size)
+{
+	unsigned zi;
+	bool zeroed;
+
+	if (align <= NM_QUANTUM_BYTES)
+		return (nm_alloc(size));
+	if (size == 0)
+		size = 1;
+	if (align <= NM_ZONE_LIMIT_BYTES && size <= NM_ZONE_LIMIT_BYTES) {
+		for (zi = nm_zoneindex(size); zi < NM_NZONES; zi++) {
+			if (nm_class_align[zi] >= align)
+				return (nm_alloc_class(zi));
+		}
+	}
+	if (!nm_ready()) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (nm_big_alloc(size, align < NM_PAGE_BYTES ? NM_PAGE_BYTES :
+	    align, &zeroed));
+}
+
+static inline bool
+nm_is_pow2(size_t v)
+{
+	return (v != 0 && (v & (v - 1)) == 0);
+}
+
+NM_EXPORT int
+NM_PUBLIC(posix_memalign)(void **memptr, size_t alignment, size_t size)
+{
+	int saved = errno;
+	void *p;
+
+	if (!nm_is_pow2(alignment) || alignment < sizeof(void *))
+		return (EINVAL);
+	/* Tables must exist before nm_aligned() reads nm_class_align. */
+	if (!nm_ready())
+		return (ENOMEM);
+	p = nm_aligned(alignment, size);
+	if (p == NULL) {
+		errno = saved;
+		return (ENOMEM);
+	}
+	*memptr = p;
+	return (0);
+}
+
+NM_EXPORT void *
+NM_PUBLIC(memalign)(size_t alignment, size_t size)
+{
+	if (!nm_is_pow2(alignment)) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	if (!nm_ready()) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (nm_aligned(alignment, size));
+}
+
+NM_EXPORT void *
+NM_PUBLIC(aligned_alloc)(size_t alignment, size_t size)
+{
+	return (NM_PUBLIC(memalign)(alignment, size));
+}
+
+NM_EXPORT void *
+NM_PUBLIC(valloc)(size_t size)
+{
+	return (NM_PUBLIC(memalign)(NM_PAGE_BYTES, size));
+}
+
+NM_EXPORT void *
+NM_PUBLIC(pvalloc)(size_t size)
+{
+	if (size > SIZE_MAX - NM_PAGE_BYTES) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	size = (size + NM_PAGE_BYTES - 1) & ~(NM_PAGE_BYTES - 1);
+	return (NM_PUBLIC(memalign)(NM_PAGE_BYTES,
+	    size == 0 ? NM_PAGE_BYTES : size));
+}
+
+NM_EXPORT size_t
+NM_PUBLIC(malloc_usable_size)(void *ptr)
+{
+	if (ptr == NULL)
+		return (0);
+	if (nm_in_arena(ptr))
+		return (nm_chunk_zone(ptr, "malloc_usable_size")->z_chunk_bytes);
+	return (nm_big_usable(ptr, "malloc_usable_size"));
+}
+
+/*
+ * Fork: take every lock before fork(2) so that no other thread holds one
+ * at the moment of the copy, and drop them in both processes after.  The
+ * order is the documented lock order.
+ */
+static void
+nm_fork_prepare(void)
+{
+	unsigned zi;
+
+	for (zi = 0; zi < NM_NZONES; zi++)
+		nm_spin_lock(&nm_classes[zi].c_lock);
+	for (zi = 0; zi < NM_NZONES; zi++)
+		nm_spin_lock(&nm_classes[zi].d_lock);
+	nm_spin_lock(&nm_magpool_lock);
+	nm_spin_lock(&nm_pool_lock);
+	nm_big_fork_lock();
+}
+
+static void
+nm_fork_release(void)
+{
+	unsigned zi;
+
+	nm_big_fork_unlock();
+	nm_spin_unlock(&nm_pool_lock);
+	nm_spin_unlock(&nm_magpool_lock);
+	for (zi = 0; zi < NM_NZONES; zi++)
+		nm_spin_unlock(&nm_classes[zi].d_lock);
+	for (zi = 0; zi < NM_NZONES; zi++)
+		nm_spin_unlock(&nm_classes[zi].c_lock);
+}

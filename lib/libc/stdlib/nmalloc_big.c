@@ -1,0 +1,411 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * nmalloc_big.c - nmalloc's page-granular ("big") allocations.
+ *
+ * What: requests larger than a slab chunk (NM_ZONE_LIMIT_BYTES), and
+ * alignments no size class can give, are mapped directly from the OS, as
+ * in DragonFly's nmalloc.  A big block has no header: free() finds its
+ * length through a page map, and a small cache of freed blocks
+ * (DragonFly's BIGCACHE) keeps repeated big allocations from costing an
+ * mmap/munmap pair each time.
+ *
+ * Model: the page map is a three-level radix tree over the 47-bit user
+ * address space, indexed by page number.  A block's first page has one
+ * entry: its mapped length | NM_BIG_LIVE while allocated, NM_BIG_FREED once
+ * freed (so a second free is reported as a double free), 0 if the page was
+ * never the start of a block.  Interior nodes are created on demand and
+ * never freed.  DragonFly uses a hash of bigalloc records under 64
+ * spinlocks; the radix map makes lookups lock-free instead.
+ *
+ * Invariants: a block's user pointer is the start of its mapping (aligned
+ * requests trim the head of an over-sized mapping), so the length is all
+ * free() needs.  An entry changes LIVE -> FREED only by compare-and-swap,
+ * so of two racing frees exactly one wins and the other aborts.  A cached
+ * block is FREED in the map; reusing it sets it LIVE again.  A block is
+ * unmapped only after its entry left LIVE.
+ *
+ * Locking: lookups and entry updates are lock-free (acquire/release).
+ * nm_radix_lock serializes only the creation of interior nodes;
+ * nm_bigcache_lock protects the cache.  Neither is held across another
+ * lock, and neither is held while calling into nmalloc.c.
+ *
+ * OS hooks: nm_os_map, nm_os_unmap, nm_os_remap (nmalloc_os.h).
+ *
+ * Read more: docs/design/nmalloc.md.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "nmalloc_impl.h"
+
+#define NM_PAGE_MASK		(NM_PAGE_BYTES - 1)
+#define NM_VA_BITS		47
+#define NM_RADIX_LEAF_BITS	11
+#define NM_RADIX_MID_BITS	11
+#define NM_RADIX_TOP_BITS	\
+	(NM_VA_BITS - NM_PAGE_SHIFT - NM_RADIX_MID_BITS - NM_RADIX_LEAF_BITS)
+#define NM_RADIX_LEAF_ENTRIES	(1UL << NM_RADIX_LEAF_BITS)
+#define NM_RADIX_MID_ENTRIES	(1UL << NM_RADIX_MID_BITS)
+#define NM_RADIX_TOP_ENTRIES	(1UL << NM_RADIX_TOP_BITS)
+
+/* Page-map entry values (a LIVE entry is length | NM_BIG_LIVE). */
+#define NM_BIG_LIVE		1UL
+#define NM_BIG_FREED		2UL
+
+/* The cache of freed big blocks. */
+#define NM_BIGCACHE_SLOTS	16
+#define NM_BIGCACHE_BLOCK_MAX	(4UL << 20)
+#define NM_BIGCACHE_TOTAL_MAX	(32UL << 20)
+/* A cached block is reused only for requests at least 1/this of its size. */
+#define NM_BIGCACHE_FIT_RATIO	2
+
+/* Sizes above this cannot be rounded to pages plus any alignment. */
+#define NM_BIG_SIZE_MAX		(SIZE_MAX / 2 - NM_ALIGN_MAX_BYTES)
+
+struct nm_radix_leaf {
+	uintptr_t	 rl_entry[NM_RADIX_LEAF_ENTRIES];	/* [a] */
+};
+
+struct nm_radix_mid {
+	struct nm_radix_leaf *rm_leaf[NM_RADIX_MID_ENTRIES];	/* [a] */
+};
+
+struct nm_bigcache_slot {
+	void		*bs_ptr;	/* NULL if the slot is empty */
+	size_t		 bs_bytes;
+};
+
+static struct nm_radix_mid *nm_radix_top[NM_RADIX_TOP_ENTRIES];	/* [a] */
+static struct nm_spin nm_radix_lock;	/* creation of radix nodes */
+
+static struct nm_spin nm_bigcache_lock;
+static struct nm_bigcache_slot nm_bigcache[NM_BIGCACHE_SLOTS];	/* [B] */
+static size_t nm_bigcache_bytes;				/* [B] */
+
+/*
+ * nm_radix_child - return *childp, creating a zeroed node of the given
+ * size there if it is NULL and create is set.  NULL if absent or out of
+ * memory.
+ *
+ * Locking: lock-free when the child exists; takes nm_radix_lock to create.
+ */
+static void *
+nm_radix_child(void **childp, size_t bytes, bool create)
+{
+	void *child;
+
+	child = __atomic_load_n(childp, __ATOMIC_ACQUIRE);
+	if (nm_likely(child != NULL) || !create)
+		return (child);
+	nm_spin_lock(&nm_radix_lock);
+	child = __atomic_load_n(childp, __ATOMIC_ACQUIRE);
+	if (child == NULL) {
+		child = nm_os_map(bytes);
+		if (child != NULL)
+			__atomic_store_n(childp, child, __ATOMIC_RELEASE);
+	}
+	nm_spin_unlock(&nm_radix_lock);
+	return (child);
+}
+
+/*
+ * nm_radix_slot - the page-map entry of the page holding ptr, or NULL if
+ * the map has no node there (and create is false, or memory ran out).
+ *
+ * Locking: lock-free lookup; see nm_radix_child() for creation.
+ */
+static uintptr_t *
+nm_radix_slot(const void *ptr, bool create)
+{
+	uintptr_t pn = (uintptr_t)ptr >> NM_PAGE_SHIFT;
+	struct nm_radix_mid *mid;
+	struct nm_radix_leaf *leaf;
+
+	if (((uintptr_t)ptr >> NM_VA_BITS) != 0)
+		return (NULL);
+	mid = nm_radix_child(
+	    (void **)&nm_radix_top[pn >> (NM_RADIX_MID_BITS +
+		NM_RADIX_LEAF_BITS)],
+	    sizeof(*mid), create);
+	if (mid == NULL)
+		return (NULL);
+	leaf = nm_radix_child(
+	    (void **)&mid->rm_leaf[(pn >> NM_RADIX_LEAF_BITS) &
+		(NM_RADIX_MID_ENTRIES - 1)],
+	    sizeof(*leaf), create);
+	if (leaf == NULL)
+		return (NULL);
+	return (&leaf->rl_entry[pn & (NM_RADIX_LEAF_ENTRIES - 1)]);
+}
+
+/*
+ * nm_big_map - map len bytes aligned to align (a power of two, at least a
+ * page) so that the block starts at the mapping's start.
+ */
+static void *
+nm_big_map(size_t len, size_t align)
+{
+	uintptr_t raw, p;
+	size_t total, head, tail;
+
+	if (align <= NM_PAGE_BYTES)
+		return (nm_os_map(len));
+	total = len + align - NM_PAGE_BYTES;
+	raw = (uintptr_t)nm_os_map(total);
+	if (raw == 0)
+		return (NULL);
+	p = (raw + align - 1) & ~(align - 1);
+	head = p - raw;
+	tail = total - head - len;
+	if (head != 0)
+		nm_os_unmap((void *)raw, head);
+	if (tail != 0)
+		nm_os_unmap((void *)(p + len), tail);
+	return ((void *)p);
+}
+
+/*
+ * nm_bigcache_take - take a cached block of at least len bytes, and not
+ * wastefully larger; its length goes to *lenp.  NULL if none fits.
+ *
+ * Locking: takes nm_bigcache_lock.
+ */
+static void *
+nm_bigcache_take(size_t len, size_t *lenp)
+{
+	struct nm_bigcache_slot *bs, *best = NULL;
+	void *p = NULL;
+	int i;
+
+	if (len > NM_BIGCACHE_BLOCK_MAX ||
+	    __atomic_load_n(&nm_bigcache_bytes, __ATOMIC_RELAXED) < len)
+		return (NULL);
+	nm_spin_lock(&nm_bigcache_lock);
+	for (i = 0; i < NM_BIGCACHE_SLOTS; i++) {
+		bs = &nm_bigcache[i];
+		if (bs->bs_ptr == NULL || bs->bs_bytes < len ||
+		    bs->bs_bytes / NM_BIGCACHE_FIT_RATIO > len)
+			continue;
+		if (best == NULL || bs->bs_bytes < best->bs_bytes)
+			best = bs;
+	}
+	if (best != NULL) {
+		p = best->bs_ptr;
+		*lenp = best->bs_bytes;
+		best->bs_ptr = NULL;
+		__atomic_store_n(&nm_bigcache_bytes,
+		    nm_bigcache_bytes - best->bs_bytes, __ATOMIC_RELAXED);
+	}
+	nm_spin_unlock(&nm_bigcache_lock);
+	return (p);
+}
+
+/*
+ * nm_bigcache_put - keep a freed block for reuse.  False if the cache is
+ * full or the block too large; the caller unmaps it then.
+ *
+ * Locking: takes nm_bigcache_lock.
+ */
+static bool
+nm_bigcache_put(void *p, size_t len)
+{
+	int i;
+
+	if (len > NM_BIGCACHE_BLOCK_MAX)
+		return (false);
+	nm_spin_lock(&nm_bigcache_lock);
+	if (nm_bigcache_bytes + len <= NM_BIGCACHE_TOTAL_MAX) {
+		for (i = 0; i < NM_BIGCACHE_SLOTS; i++) {
+			if (nm_bigcache[i].bs_ptr != NULL)
+				continue;
+			nm_bigcache[i].bs_ptr = p;
+			nm_bigcache[i].bs_bytes = len;
+			__atomic_store_n(&nm_bigcache_bytes,
+			    nm_bigcache_bytes + len, __ATOMIC_RELAXED);
+			nm_spin_unlock(&nm_bigcache_lock);
+			return (true);
+		}
+	}
+	nm_spin_unlock(&nm_bigcache_lock);
+	return (false);
+}
+
+/*
+ * nm_big_alloc - allocate a big block of size bytes aligned to align (a
+ * power of two).  *zeroedp says whether it is known to be zero.  NULL with
+ * errno ENOMEM on failure.
+ *
+ * Locking: see nm_bigcache_take() and nm_radix_slot().
+ */
+void *
+nm_big_alloc(size_t size, size_t align, bool *zeroedp)
+{
+	uintptr_t *slot;
+	size_t len;
+	void *p;
+
+	if (size > NM_BIG_SIZE_MAX || align > NM_ALIGN_MAX_BYTES) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	len = (size + NM_PAGE_MASK) & ~NM_PAGE_MASK;
+	p = NULL;
+	if (align <= NM_PAGE_BYTES)
+		p = nm_bigcache_take(len, &len);
+	*zeroedp = (p == NULL);
+	if (p == NULL)
+		p = nm_big_map(len, align);
+	if (p == NULL) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	slot = nm_radix_slot(p, true);
+	if (slot == NULL) {
+		nm_os_unmap(p, len);
+		errno = ENOMEM;
+		return (NULL);
+	}
+	__atomic_store_n(slot, len | NM_BIG_LIVE, __ATOMIC_RELEASE);
+	return (p);
+}
+
+static const char *
+nm_freed_what(const char *op)
+{
+	return (strcmp(op, "free") == 0 ? "double free" : "use after free");
+}
+
+/*
+ * nm_big_lookup - the live page-map entry of ptr; aborts with a message
+ * if ptr is not a live big block.
+ */
+static uintptr_t *
+nm_big_lookup(const void *ptr, const char *op, uintptr_t *entryp)
+{
+	uintptr_t *slot = NULL;
+	uintptr_t e;
+
+	if (((uintptr_t)ptr & NM_PAGE_MASK) == 0)
+		slot = nm_radix_slot(ptr, false);
+	if (slot == NULL)
+		nm_bad(op, ptr, "invalid pointer");
+	e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (e == NM_BIG_FREED)
+		nm_bad(op, ptr, nm_freed_what(op));
+	if ((e & NM_BIG_LIVE) == 0)
+		nm_bad(op, ptr, "invalid pointer");
+	*entryp = e;
+	return (slot);
+}
+
+/*
+ * nm_big_free - free a big block: cache it or unmap it.  Aborts on a
+ * pointer that is not a live big block (op names the caller's API).
+ *
+ * Locking: lock-free, then nm_bigcache_lock.
+ */
+void
+nm_big_free(void *ptr, const char *op)
+{
+	uintptr_t *slot;
+	uintptr_t e;
+
+	slot = nm_big_lookup(ptr, op, &e);
+	while (!__atomic_compare_exchange_n(slot, &e, NM_BIG_FREED, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (e == NM_BIG_FREED)
+			nm_bad(op, ptr, nm_freed_what(op));
+		if ((e & NM_BIG_LIVE) == 0)
+			nm_bad(op, ptr, "invalid pointer");
+	}
+	e &= ~NM_BIG_LIVE;
+	if (!nm_bigcache_put(ptr, e))
+		nm_os_unmap(ptr, e);
+}
+
+size_t
+nm_big_usable(const void *ptr, const char *op)
+{
+	uintptr_t e;
+
+	(void)nm_big_lookup(ptr, op, &e);
+	return (e & ~NM_BIG_LIVE);
+}
+
+/*
+ * nm_big_realloc - resize a big block: shrink in place, grow with the OS's
+ * remap (no copy), move into a slab zone when it becomes small, else copy.
+ * NULL with errno ENOMEM, leaving ptr intact, on failure.
+ */
+void *
+nm_big_realloc(void *ptr, size_t size)
+{
+	uintptr_t *slot, *qslot;
+	size_t len, newlen;
+	uintptr_t e;
+	bool zeroed;
+	void *q;
+
+	slot = nm_big_lookup(ptr, "realloc", &e);
+	len = e & ~NM_BIG_LIVE;
+	if (size <= NM_ZONE_LIMIT_BYTES) {
+		q = nm_alloc(size);
+		if (q == NULL)
+			return (NULL);
+		memcpy(q, ptr, size);
+		nm_big_free(ptr, "realloc");
+		return (q);
+	}
+	if (size > NM_BIG_SIZE_MAX) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	newlen = (size + NM_PAGE_MASK) & ~NM_PAGE_MASK;
+	if (newlen <= len) {
+		if (newlen < len) {
+			__atomic_store_n(slot, newlen | NM_BIG_LIVE,
+			    __ATOMIC_RELEASE);
+			nm_os_unmap((char *)ptr + newlen, len - newlen);
+		}
+		return (ptr);
+	}
+	q = nm_os_remap(ptr, len, newlen);
+	if (q != NULL) {
+		qslot = slot;
+		if (q != ptr) {
+			qslot = nm_radix_slot(q, true);
+			if (qslot == NULL)
+				nm_bad("realloc", ptr,
+				    "out of memory for the page map");
+			__atomic_store_n(slot, NM_BIG_FREED, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(qslot, newlen | NM_BIG_LIVE, __ATOMIC_RELEASE);
+		return (q);
+	}
+	q = nm_big_alloc(size, NM_PAGE_BYTES, &zeroed);
+	if (q == NULL)
+		return (NULL);
+	memcpy(q, ptr, len);
+	nm_big_free(ptr, "realloc");
+	return (q);
+}
+
+/* Fork: hold every lock of this file across fork(2) (nmalloc.c's order). */
+void
+nm_big_fork_lock(void)
+{
+	nm_spin_lock(&nm_bigcache_lock);
+	nm_spin_lock(&nm_radix_lock);
+}
+
+void
+nm_big_fork_unlock(void)
+{
+	nm_spin_unlock(&nm_radix_lock);
+	nm_spin_unlock(&nm_bigcache_lock);
+}

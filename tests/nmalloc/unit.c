@@ -1,0 +1,541 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * unit.c - API and corner-case tests of nmalloc.
+ *
+ * Usage: unit list | unit NAME.  Each test runs in its own process (the
+ * suite starts one per name), exits 0 on success and prints the failed
+ * check otherwise.  The plain build runs under LD_PRELOAD=libnmalloc.so
+ * (the test preload_active proves the preload took); the -DNMALLOC_PREFIX
+ * build links nmalloc in under ASan+UBSan.
+ */
+
+#define _GNU_SOURCE
+#include <sys/wait.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nmt.h"
+
+#define PAGE_BYTES	4096UL
+#define ZONE_LIMIT	16384UL
+#define BIG_MAX		(8UL << 20)
+#define MANY_OBJECTS	200000
+#define FORK_ROUNDS	20
+#define EXIT_ROUNDS	200
+#define RETURN_BYTES	(96UL << 20)
+#define RETURN_OBJ	1000
+#define ERRNO_MARK	4321
+
+static unsigned long rng_state = 88172645463325252UL;
+
+static unsigned long
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (rng_state);
+}
+
+static void
+fill(unsigned char *p, size_t n, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7);
+}
+
+static bool
+check_fill(const unsigned char *p, size_t n, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(seed * 31 + i * 7))
+			return (false);
+	return (true);
+}
+
+/* Hide a size from the compiler, which rejects calls it knows must fail. */
+static size_t
+opaque(size_t v)
+{
+	__asm__ volatile("" : "+r"(v));
+	return (v);
+}
+
+static bool
+is_pow2(size_t v)
+{
+	return (v != 0 && (v & (v - 1)) == 0);
+}
+
+#ifndef NMALLOC_PREFIX
+static void
+test_preload_active(void)
+{
+	Dl_info info;
+
+	NMT_CHECK(dladdr((void *)(uintptr_t)&malloc, &info) != 0);
+	NMT_CHECK(info.dli_fname != NULL);
+	NMT_CHECK(strstr(info.dli_fname, "libnmalloc.so") != NULL);
+}
+#endif
+
+/* Every size up to the zone limit: aligned, usable, no overlap. */
+static void
+test_class_alignment(void)
+{
+	enum { KEEP = 4 };
+	unsigned char *keep[KEEP];
+	size_t n, u;
+	int i;
+
+	for (n = 1; n <= ZONE_LIMIT + 1; n++) {
+		for (i = 0; i < KEEP; i++) {
+			keep[i] = T(malloc)(n);
+			NMT_CHECK(keep[i] != NULL);
+			NMT_CHECK(((uintptr_t)keep[i] & 15) == 0);
+			u = T(malloc_usable_size)(keep[i]);
+			NMT_CHECK(u >= n);
+			if (is_pow2(n) && n <= ZONE_LIMIT)
+				NMT_CHECK(((uintptr_t)keep[i] & (n - 1)) == 0);
+			fill(keep[i], u, (unsigned)(n + i));
+		}
+		for (i = 0; i < KEEP; i++) {
+			u = T(malloc_usable_size)(keep[i]);
+			NMT_CHECK(check_fill(keep[i], u, (unsigned)(n + i)));
+			T(free)(keep[i]);
+		}
+	}
+}
+
+static void
+test_zero_sizes(void)
+{
+	void *a, *b, *c;
+
+	a = T(malloc)(0);
+	b = T(malloc)(0);
+	NMT_CHECK(a != NULL && b != NULL && a != b);
+	NMT_CHECK(T(malloc_usable_size)(a) >= 1);
+	c = T(calloc)(0, 10);
+	NMT_CHECK(c != NULL);
+	T(free)(c);
+	c = T(calloc)(10, 0);
+	NMT_CHECK(c != NULL);
+	T(free)(c);
+	c = T(realloc)(NULL, 0);
+	NMT_CHECK(c != NULL);
+	/* realloc(p, 0) frees p and returns NULL, as glibc does. */
+	NMT_CHECK(T(realloc)(c, 0) == NULL);
+	T(free)(a);
+	T(free)(b);
+	T(free)(NULL);
+	NMT_CHECK(T(malloc_usable_size)(NULL) == 0);
+}
+
+static void
+test_calloc_zeroes(void)
+{
+	static const size_t sizes[] = { 1, 24, 100, 1000, 5000, ZONE_LIMIT,
+		ZONE_LIMIT + 1, 100000, 1UL << 20 };
+	unsigned char *p;
+	size_t i, j, k;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			p = T(malloc)(sizes[i]);
+			NMT_CHECK(p != NULL);
+			memset(p, 0xa5, sizes[i]);
+			T(free)(p);
+			p = T(calloc)(1, sizes[i]);
+			NMT_CHECK(p != NULL);
+			for (j = 0; j < sizes[i]; j++)
+				NMT_CHECK(p[j] == 0);
+			T(free)(p);
+		}
+	}
+}
+
+static void
+test_overflow_enomem(void)
+{
+	void *p;
+
+	errno = 0;
+	NMT_CHECK(T(malloc)(opaque(SIZE_MAX)) == NULL && errno == ENOMEM);
+	errno = 0;
+	NMT_CHECK(T(malloc)(opaque(SIZE_MAX - PAGE_BYTES)) == NULL &&
+	    errno == ENOMEM);
+	errno = 0;
+	NMT_CHECK(T(malloc)(opaque(SIZE_MAX / 2)) == NULL && errno == ENOMEM);
+	errno = 0;
+	NMT_CHECK(T(calloc)(opaque(SIZE_MAX / 2), 3) == NULL &&
+	    errno == ENOMEM);
+	errno = 0;
+	NMT_CHECK(T(calloc)(opaque(1UL << 33), 1UL << 33) == NULL &&
+	    errno == ENOMEM);
+	p = T(malloc)(10);
+	NMT_CHECK(p != NULL);
+	errno = 0;
+	NMT_CHECK(T(reallocarray)(p, opaque(SIZE_MAX / 2), 3) == NULL &&
+	    errno == ENOMEM);
+	errno = 0;
+	NMT_CHECK(T(realloc)(p, opaque(SIZE_MAX)) == NULL && errno == ENOMEM);
+	/* The failed calls left p alone. */
+	NMT_CHECK(T(malloc_usable_size)(p) >= 10);
+	p = T(reallocarray)(p, 100, 4);
+	NMT_CHECK(p != NULL && T(malloc_usable_size)(p) >= 400);
+	T(free)(p);
+	errno = 0;
+	NMT_CHECK(T(pvalloc)(opaque(SIZE_MAX)) == NULL && errno == ENOMEM);
+}
+
+/* Grow one byte at a time through every class and into big, then shrink. */
+static void
+test_realloc_growth_shrink(void)
+{
+	unsigned char *p, *q;
+	size_t n, step;
+
+	p = T(malloc)(1);
+	NMT_CHECK(p != NULL);
+	p[0] = 0x5a;
+	for (n = 2; n <= BIG_MAX; n += step) {
+		step = n < 2 * ZONE_LIMIT ? 1 + n / 64 : n / 3;
+		q = T(realloc)(p, n);
+		NMT_CHECK(q != NULL);
+		NMT_CHECK(q[0] == 0x5a);
+		NMT_CHECK(T(malloc_usable_size)(q) >= n);
+		q[n - 1] = (unsigned char)n;
+		p = q;
+	}
+	fill(p, 1000, 7);
+	for (n = BIG_MAX; n >= 1; n = n * 2 / 3) {
+		q = T(realloc)(p, n);
+		NMT_CHECK(q != NULL);
+		NMT_CHECK(check_fill(q, n < 1000 ? n : 1000, 7));
+		NMT_CHECK(T(malloc_usable_size)(q) >= n);
+		p = q;
+		if (n == 1)
+			break;
+	}
+	T(free)(p);
+}
+
+/* realloc between every pair of class boundary sizes keeps the data. */
+static void
+test_realloc_across_classes(void)
+{
+	static const size_t sizes[] = { 1, 16, 17, 48, 128, 129, 144, 256,
+		257, 1000, 1024, 1025, 4095, 4096, 4097, 16383, ZONE_LIMIT,
+		ZONE_LIMIT + 1, 65536, 300000 };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	unsigned char *p, *q;
+	size_t i, j, keep;
+
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < N; j++) {
+			p = T(malloc)(sizes[i]);
+			NMT_CHECK(p != NULL);
+			fill(p, sizes[i], (unsigned)(i * N + j));
+			q = T(realloc)(p, sizes[j]);
+			NMT_CHECK(q != NULL);
+			keep = sizes[i] < sizes[j] ? sizes[i] : sizes[j];
+			NMT_CHECK(check_fill(q, keep, (unsigned)(i * N + j)));
+			NMT_CHECK(T(malloc_usable_size)(q) >= sizes[j]);
+			memset(q, 0x11, sizes[j]);
+			T(free)(q);
+		}
+	}
+}
+
+static void
+test_posix_memalign(void)
+{
+	static const size_t sizes[] = { 1, 100, 4000, 20000, 300000 };
+	size_t align, i, n;
+	void *p;
+
+	for (align = sizeof(void *); align <= (4UL << 20); align <<= 1) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) + 3; i++) {
+			n = i < 5 ? sizes[i] : align + i - 6;
+			if (n == 0)
+				n = 1;
+			p = NULL;
+			NMT_CHECK(T(posix_memalign)(&p, align, n) == 0);
+			NMT_CHECK(p != NULL);
+			NMT_CHECK(((uintptr_t)p & (align - 1)) == 0);
+			NMT_CHECK(T(malloc_usable_size)(p) >= n);
+			memset(p, 0x33, n);
+			T(free)(p);
+		}
+	}
+	p = (void *)1;
+	NMT_CHECK(T(posix_memalign)(&p, 0, 8) == EINVAL);
+	NMT_CHECK(T(posix_memalign)(&p, 24, 8) == EINVAL);
+	NMT_CHECK(T(posix_memalign)(&p, 4, 8) == EINVAL);
+	NMT_CHECK(T(posix_memalign)(&p, 1UL << 62, 8) == ENOMEM);
+	NMT_CHECK(T(posix_memalign)(&p, 64, opaque(SIZE_MAX)) == ENOMEM);
+	NMT_CHECK(p == (void *)1);
+}
+
+static void
+test_aligned_alloc_memalign(void)
+{
+	size_t align;
+	void *p;
+
+	for (align = 1; align <= (1UL << 20); align <<= 1) {
+		p = T(aligned_alloc)(align, align * 3);
+		NMT_CHECK(p != NULL && ((uintptr_t)p & (align - 1)) == 0);
+		T(free)(p);
+		p = T(memalign)(align, 5);
+		NMT_CHECK(p != NULL && ((uintptr_t)p & (align - 1)) == 0);
+		T(free)(p);
+	}
+	errno = 0;
+	NMT_CHECK(T(aligned_alloc)(opaque(48), 96) == NULL && errno == EINVAL);
+	errno = 0;
+	NMT_CHECK(T(memalign)(opaque(0), 16) == NULL && errno == EINVAL);
+	errno = 0;
+	NMT_CHECK(T(memalign)(opaque(1UL << 62), 16) == NULL && errno == ENOMEM);
+}
+
+static void
+test_valloc_pvalloc(void)
+{
+	void *p;
+
+	p = T(valloc)(10);
+	NMT_CHECK(p != NULL && ((uintptr_t)p & (PAGE_BYTES - 1)) == 0);
+	T(free)(p);
+	p = T(pvalloc)(PAGE_BYTES + 1);
+	NMT_CHECK(p != NULL && ((uintptr_t)p & (PAGE_BYTES - 1)) == 0);
+	NMT_CHECK(T(malloc_usable_size)(p) >= 2 * PAGE_BYTES);
+	memset(p, 1, 2 * PAGE_BYTES);
+	T(free)(p);
+	p = T(pvalloc)(0);
+	NMT_CHECK(p != NULL && T(malloc_usable_size)(p) >= PAGE_BYTES);
+	T(free)(p);
+}
+
+/* Random sizes, random free order, contents checked: no overlap. */
+static void
+test_many_objects(void)
+{
+	unsigned char **v;
+	size_t *sz;
+	size_t i, j, tmp;
+	unsigned char *t;
+
+	v = T(malloc)(MANY_OBJECTS * sizeof(*v));
+	sz = T(malloc)(MANY_OBJECTS * sizeof(*sz));
+	NMT_CHECK(v != NULL && sz != NULL);
+	for (i = 0; i < MANY_OBJECTS; i++) {
+		sz[i] = rng() % 8 == 0 ? 1 + rng() % 40000 : 1 + rng() % 300;
+		v[i] = T(malloc)(sz[i]);
+		NMT_CHECK(v[i] != NULL);
+		fill(v[i], sz[i] < 64 ? sz[i] : 64, (unsigned)i);
+		v[i][sz[i] - 1] = (unsigned char)i;
+	}
+	for (i = MANY_OBJECTS - 1; i > 0; i--) {
+		j = rng() % (i + 1);
+		t = v[i], v[i] = v[j], v[j] = t;
+		tmp = sz[i], sz[i] = sz[j], sz[j] = tmp;
+	}
+	for (i = 0; i < MANY_OBJECTS; i++) {
+		NMT_CHECK(T(malloc_usable_size)(v[i]) >= sz[i]);
+		T(free)(v[i]);
+	}
+	T(free)(v);
+	T(free)(sz);
+}
+
+static void
+test_errno_preserved(void)
+{
+	void *p, *q;
+
+	errno = ERRNO_MARK;
+	p = T(malloc)(100);
+	q = T(malloc)(1UL << 20);
+	q = T(realloc)(q, 3UL << 20);
+	T(free)(p);
+	T(free)(q);
+	NMT_CHECK(errno == ERRNO_MARK);
+}
+
+static volatile int churn_stop;
+
+static void *
+churn(void *arg)
+{
+	void *p;
+
+	(void)arg;
+	while (!churn_stop) {
+		p = T(malloc)(rng() % 3000 + 1);
+		T(free)(p);
+		p = T(malloc)(50000);
+		T(free)(p);
+	}
+	return (NULL);
+}
+
+/* fork while other threads allocate: the child's allocator must work. */
+static void
+test_fork_child(void)
+{
+	pthread_t th[2];
+	int i, status;
+	pid_t pid;
+	void *p;
+
+	for (i = 0; i < 2; i++)
+		NMT_CHECK(pthread_create(&th[i], NULL, churn, NULL) == 0);
+	for (i = 0; i < FORK_ROUNDS; i++) {
+		pid = fork();
+		NMT_CHECK(pid >= 0);
+		if (pid == 0) {
+			alarm(10);
+			p = T(malloc)(77);
+			T(free)(p);
+			p = T(malloc)(200000);
+			T(free)(p);
+			_exit(p != NULL ? 0 : 1);
+		}
+		NMT_CHECK(waitpid(pid, &status, 0) == pid);
+		NMT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	churn_stop = 1;
+	for (i = 0; i < 2; i++)
+		NMT_CHECK(pthread_join(th[i], NULL) == 0);
+}
+
+static void *
+short_life(void *arg)
+{
+	void *v[64];
+	int i;
+
+	for (i = 0; i < 64; i++)
+		v[i] = T(malloc)((size_t)(i * 37 + 1));
+	for (i = 0; i < 64; i++)
+		T(free)(v[i]);
+	return (arg);
+}
+
+/* Threads that exit hand their magazines back. */
+static void
+test_thread_exit(void)
+{
+	pthread_t th;
+	int i;
+
+	for (i = 0; i < EXIT_ROUNDS; i++) {
+		NMT_CHECK(pthread_create(&th, NULL, short_life, NULL) == 0);
+		NMT_CHECK(pthread_join(th, NULL) == 0);
+	}
+}
+
+static long
+rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/statm", "r");
+	NMT_CHECK(f != NULL);
+	NMT_CHECK(fscanf(f, "%ld %ld", &pages, &resident) == 2);
+	fclose(f);
+	return (resident * (long)(PAGE_BYTES / 1024));
+}
+
+/* Emptied zones go back to the OS. */
+static void
+test_zone_return(void)
+{
+	enum { N = RETURN_BYTES / RETURN_OBJ };
+	long before, full, after;
+	void **v;
+	size_t i;
+
+	v = T(malloc)(N * sizeof(*v));
+	NMT_CHECK(v != NULL);
+	before = rss_kib();
+	for (i = 0; i < N; i++) {
+		v[i] = T(malloc)(RETURN_OBJ);
+		NMT_CHECK(v[i] != NULL);
+		memset(v[i], 1, RETURN_OBJ);
+	}
+	full = rss_kib();
+	for (i = 0; i < N; i++)
+		T(free)(v[i]);
+	after = rss_kib();
+	fprintf(stderr, "rss KiB: before %ld, full %ld, after %ld\n", before,
+	    full, after);
+	NMT_CHECK(full - before > (long)(RETURN_BYTES / 1024) * 9 / 10);
+	NMT_CHECK(after - before < (full - before) / 4);
+	T(free)(v);
+}
+
+struct unit_test {
+	const char *ut_name;
+	void (*ut_fn)(void);
+};
+
+static const struct unit_test tests[] = {
+#ifndef NMALLOC_PREFIX
+	{ "preload_active", test_preload_active },
+#endif
+	{ "class_alignment", test_class_alignment },
+	{ "zero_sizes", test_zero_sizes },
+	{ "calloc_zeroes", test_calloc_zeroes },
+	{ "overflow_enomem", test_overflow_enomem },
+	{ "realloc_growth_shrink", test_realloc_growth_shrink },
+	{ "realloc_across_classes", test_realloc_across_classes },
+	{ "posix_memalign", test_posix_memalign },
+	{ "aligned_alloc_memalign", test_aligned_alloc_memalign },
+	{ "valloc_pvalloc", test_valloc_pvalloc },
+	{ "many_objects", test_many_objects },
+	{ "errno_preserved", test_errno_preserved },
+	{ "fork_child", test_fork_child },
+	{ "thread_exit", test_thread_exit },
+	{ "zone_return", test_zone_return },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: unit list | unit NAME\n");
+		return (2);
+	}
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (strcmp(argv[1], "list") == 0)
+			printf("%s\n", tests[i].ut_name);
+		else if (strcmp(argv[1], tests[i].ut_name) == 0) {
+			tests[i].ut_fn();
+			return (0);
+		}
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return (0);
+	fprintf(stderr, "unit: no test %s\n", argv[1]);
+	return (2);
+}
