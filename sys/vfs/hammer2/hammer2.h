@@ -78,6 +78,7 @@ struct hammer2_dev {
 	int		d_volhdr_index;	/* copy chosen at mount */
 	int		d_volhdr_valid;	/* bitmask of valid copies */
 	int		d_quiet;	/* suppress messages */
+	int		d_nocheck;	/* skip block check codes (fuzzing) */
 	uint64_t	d_nreads;	/* statistics: device reads */
 	uint64_t	d_nhits;	/* statistics: cache hits */
 	struct hammer2_bcache_ent *d_bcache; /* HAMMER2_BCACHE_SLOTS */

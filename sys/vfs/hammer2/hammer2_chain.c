@@ -19,7 +19,8 @@
  * are in ascending key order and do not overlap; an indirect block never
  * refers to one of its own ancestors; nesting is at most
  * HAMMER2_MAX_DEPTH deep; one scan visits at most HAMMER2_SCAN_BUDGET
- * brefs.  A violation is EIO with a message naming the block, so corrupt
+ * brefs and reads at most HAMMER2_SCAN_NODE_BUDGET indirect blocks (a
+ * corrupt DAG of shared subtrees cannot make a walk exponential).  A violation is EIO with a message naming the block, so corrupt
  * media can neither crash nor hang a walk.
  *
  * Locking: none; the caller serialises use of the dev.
@@ -33,6 +34,7 @@
 #include "hammer2.h"
 
 #define HAMMER2_SCAN_BUDGET	(1ULL << 26)	/* brefs per scan */
+#define HAMMER2_SCAN_NODE_BUDGET (1ULL << 18)	/* indirect reads per scan */
 
 struct hammer2_scan {
 	struct hammer2_dev	*sc_dev;
@@ -40,6 +42,7 @@ struct hammer2_scan {
 	hammer2_scan_fn		*sc_fn;
 	void			*sc_arg;
 	uint64_t		 sc_budget;
+	uint64_t		 sc_node_budget;
 	int			 sc_depth;
 	hammer2_off_t		 sc_path[HAMMER2_MAX_DEPTH];
 };
@@ -87,6 +90,11 @@ hammer2_scan_node(struct hammer2_scan *sc,
 			    (uintmax_t)bref->data_off);
 			return (hammer2_scan_error(sc, bref, EIO));
 		}
+	}
+	if (sc->sc_node_budget-- == 0) {
+		hammer2_log(dev, "hammer2: indirect block at 0x%016jx: scan read too many indirect blocks (shared subtrees?)",
+		    (uintmax_t)bref->data_off);
+		return (EIO);
 	}
 	error = hammer2_bref_read(dev, bref, &data, &len);
 	if (error != 0)
@@ -192,6 +200,7 @@ hammer2_tree_scan(struct hammer2_dev *dev, const struct hammer2_blockref *base,
 	sc.sc_fn = fn;
 	sc.sc_arg = arg;
 	sc.sc_budget = HAMMER2_SCAN_BUDGET;
+	sc.sc_node_budget = HAMMER2_SCAN_NODE_BUDGET;
 	error = hammer2_scan_array(&sc, base, count, key_beg, key_end);
 	return (error == HAMMER2_SCAN_STOP ? 0 : error);
 }

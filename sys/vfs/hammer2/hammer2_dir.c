@@ -254,6 +254,11 @@ hammer2_path_lookup(struct hammer2_pfs *pmp, const char *path,
 		if (error != 0)
 			return (error);
 		error = hammer2_inode_lookup(pmp, de.de_inum, ip);
+		if (error == ENOENT) {
+			hammer2_log(pmp->pmp_dev, "hammer2: directory entry 0x%016jx names inode 0x%016jx, which the PFS index lacks",
+			    (uintmax_t)de.de_key, (uintmax_t)de.de_inum);
+			error = EIO;
+		}
 		if (error != 0)
 			return (error);
 		p = q;

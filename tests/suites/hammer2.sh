@@ -1,0 +1,198 @@
+#!/bin/sh
+# tests/suites/hammer2.sh - HAMMER2 read side and tools against the
+# DragonFly-written fixture images (../shared/fixtures/hammer2).
+#
+# Per fixture: fsck_hammer2 finds no problem; every MANIFEST entry is
+# found with the right type, mode, size, content, target, mtime and
+# hardlink identity through the core (ASan/UBSan build) and through a
+# FUSE mount; hammer2 pfs-list shows the expected PFSs.  Plus the
+# directory-hash vectors of the format spec and error paths of the tools.
+. tests/lib.sh
+. tests/hammer2/fixtures.sh
+
+B=$O/hammer2/bin
+T=$O/hammer2/test
+mkdir -p "$T"
+MNT=$T/mnt
+FIX=$SHARED/fixtures/hammer2
+
+cleanup()
+{
+	fusermount3 -u "$MNT" 2>/dev/null
+}
+trap cleanup EXIT
+
+# Directory hash vectors (format §12.1, verified against DragonFly).
+hash_vectors()
+{
+	out=$("$B/hammer2" hash a abc DATA LOCAL SUPROOT a.txt hello.txt x.y y.x) || return 1
+	want="c1d0433082e08000 a
+b64b3fb709fc8000 abc
+c78fff92381d8000 DATA
+de25e1c43fe18000 LOCAL
+b6d948347eed8000 SUPROOT
+fe47183a3da38000 a.txt
+d6e8905688708000 hello.txt
+84943c23e97d8000 x.y
+84943c23af2a8000 y.x"
+	[ "$out" = "$want" ] || { printf '%s\n' "$out"; return 1; }
+}
+check hammer2_dirhash_vectors hash_vectors
+
+# Errors are reported, never a crash: no such file, not HAMMER2, usage.
+expect_fail()
+{
+	_want=$1
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && printf '%s' "$out" | grep -q -- "$_want"
+}
+check hammer2_fsck_missing_file expect_fail "No such file" "$B/fsck_hammer2" "$T/nonexistent.img"
+head -c 1048576 /dev/zero >"$T/zero.img"
+check hammer2_fsck_not_hammer2 expect_fail "no valid volume header" "$B/fsck_hammer2" "$T/zero.img"
+check hammer2_show_not_hammer2 expect_fail "bad magic" "$B/hammer2" show "$T/zero.img"
+check hammer2_usage expect_fail "usage: hammer2" "$B/hammer2" frobnicate
+
+have_fuse=yes
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null 2>&1; then
+	have_fuse=
+fi
+
+mount_manifest()
+{
+	_img=$1 _manifest=$2
+	mkdir -p "$MNT"
+	timeout 20 "$B/mount_hammer2" "$_img" "$MNT" || return 1
+	timeout 300 "$B/h2_manifest" -d "$MNT" "$_manifest"
+	_rc=$?
+	fusermount3 -u "$MNT" || return 1
+	return $_rc
+}
+
+if [ -z "$SHARED" ]; then
+	skip hammer2_fixtures "../shared absent"
+	exit 0
+fi
+
+for f in $H2_FIXTURES; do
+	img=$(h2_fixture "$f")
+	if [ -z "$img" ]; then
+		fail "hammer2_${f}_decompress"
+		continue
+	fi
+	check "hammer2_${f}_fsck" timeout 300 "$B/fsck_hammer2.asan" -v "$img"
+	check "hammer2_${f}_manifest_core" timeout 300 \
+	    "$B/h2_manifest.asan" -i "$img" "$FIX/$f.MANIFEST.txt"
+	if [ -n "$have_fuse" ]; then
+		check "hammer2_${f}_manifest_fuse" mount_manifest "$img@DATA" \
+		    "$FIX/$f.MANIFEST.txt"
+	else
+		skip "hammer2_${f}_manifest_fuse" "no /dev/fuse or fusermount3"
+	fi
+done
+
+# PFSs: every image has LOCAL and DATA; the snapshot image also the
+# snapshot DATA.snap1 (subtype SNAPSHOT) and the empty PFS EXTRA.
+pfs_list()
+{
+	_img=$1
+	shift
+	out=$("$B/hammer2" pfs-list "$_img") || return 1
+	printf '%s\n' "$out"
+	got=$(printf '%s\n' "$out" | awk 'NR > 1 { print $1 ":" $3 }' | sort | tr '\n' ' ')
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	[ "$got" = "$want" ]
+}
+check hammer2_tiny_pfs_list pfs_list "$H2_FIXDIR/tiny.img" MASTER:DATA MASTER:LOCAL
+check hammer2_snapshot_pfs_list pfs_list "$H2_FIXDIR/pfs-snapshot-8g.img" \
+    MASTER:DATA MASTER:LOCAL SNAPSHOT:DATA.snap1 MASTER:EXTRA
+check hammer2_snapshot_manifest_core_snap1 "$B/h2_manifest.asan" \
+    -i "$H2_FIXDIR/pfs-snapshot-8g.img@DATA.snap1" "$FIX/pfs-snapshot-8g.MANIFEST.txt"
+
+empty_pfs()
+{
+	mkdir -p "$MNT"
+	timeout 20 "$B/mount_hammer2" "$1" "$MNT" || return 1
+	n=$(ls -A "$MNT" | wc -l)
+	fusermount3 -u "$MNT"
+	[ "$n" -eq 0 ]
+}
+no_such_pfs()
+{
+	mkdir -p "$MNT"
+	expect_fail "no such PFS" timeout 20 "$B/mount_hammer2" "$1" "$MNT"
+}
+if [ -n "$have_fuse" ]; then
+	check hammer2_snapshot_manifest_fuse_snap1 mount_manifest \
+	    "$H2_FIXDIR/pfs-snapshot-8g.img@DATA.snap1" "$FIX/pfs-snapshot-8g.MANIFEST.txt"
+	check hammer2_fuse_empty_pfs_extra empty_pfs "$H2_FIXDIR/pfs-snapshot-8g.img@EXTRA"
+	check hammer2_fuse_no_such_pfs no_such_pfs "$H2_FIXDIR/tiny.img@NOPE"
+else
+	skip hammer2_snapshot_manifest_fuse_snap1 "no /dev/fuse"
+fi
+
+# Header selection: copy 0 of the 8 GiB image is the empty newfs state.
+volhdr_copy3()
+{
+	"$B/hammer2" volhdr "$H2_FIXDIR/pfs-snapshot-8g.img" | tee "$T/volhdr.out" |
+	    grep -q '^volume header copy 3 (valid copies mask 0xf)' &&
+	    grep -q '^mirror_tid     0x0000000000000013' "$T/volhdr.out"
+}
+check hammer2_volhdr_picks_newest_copy volhdr_copy3
+
+# show walks the whole tree (every inode of medium appears once per PFS).
+show_medium()
+{
+	n=$("$B/hammer2" show "$H2_FIXDIR/medium.img" | grep -c '^ *inum ')
+	echo "inodes shown: $n"
+	[ "$n" -eq 2227 ]
+}
+check hammer2_show_medium show_medium
+
+# Corruption (ASan/UBSan core): a flipped byte in every reachable block,
+# header flips, crafted re-signed blockrefs and inodes, truncation.
+for f in tiny comp-zlib check-sha192 check-iscsi32 pfs-snapshot-8g; do
+	check "hammer2_${f}_corruption" timeout 300 \
+	    "$B/h2_corrupt.asan" "$H2_FIXDIR/$f.img"
+done
+
+# fsck reports damage precisely and exits non-zero.
+fsck_reports()
+{
+	_img=$1 _want=$2
+	out=$(timeout 60 "$B/fsck_hammer2.asan" "$_img" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && printf '%s\n' "$out" | grep -q "^PROBLEM: $_want"
+}
+cp "$H2_FIXDIR/tiny.img" "$T/bad-data.img"
+# text-4000.txt's LZ4 block (format §19.6): one flipped byte.
+printf '\377' | dd of="$T/bad-data.img" bs=1 seek=$((0x1807010)) conv=notrunc 2>/dev/null
+check hammer2_fsck_reports_bad_data fsck_reports "$T/bad-data.img" \
+    "data block 0x000000000180700b key 0x0000000000000000/16: Input/output error"
+cp "$H2_FIXDIR/tiny.img" "$T/bad-hdr.img"
+printf '\377' | dd of="$T/bad-hdr.img" bs=1 seek=$((0x78)) conv=notrunc 2>/dev/null
+check hammer2_fsck_reports_bad_header fsck_reports "$T/bad-hdr.img" \
+    ".*cannot open a HAMMER2 volume"
+cp "$H2_FIXDIR/tiny.img" "$T/bad-leaf.img"
+printf '\377' | dd of="$T/bad-leaf.img" bs=1 seek=$((0x10000 + 200 * 128 + 0x1c)) conv=notrunc 2>/dev/null
+check hammer2_fsck_reports_bad_freemap_leaf fsck_reports "$T/bad-leaf.img" \
+    "freemap_leaf block 0x000000000001000f"
+"$B/h2_corrupt.asan" -F "$H2_FIXDIR/tiny.img" "$T/freemap-hole.img" >/dev/null
+check hammer2_fsck_reports_freemap_hole fsck_reports "$T/freemap-hole.img" \
+    "inode block 0x[0-9a-f]* is marked free in the freemap"
+truncate -s 20M "$T/bad-data.img"
+check hammer2_fsck_reports_truncation fsck_reports "$T/bad-data.img" \
+    ".*cannot open a HAMMER2 volume"
+rm -f "$T"/bad-*.img "$T/freemap-hole.img"
+
+# Bounded fuzz run (libFuzzer, ASan/UBSan) over mutated tiny.img.
+H2_FUZZ_SECONDS=${H2_FUZZ_SECONDS:-60}
+mkdir -p "$T/fuzz-corpus"
+check hammer2_fuzz_images env H2_FUZZ_IMAGE="$H2_FIXDIR/tiny.img" \
+    timeout $((H2_FUZZ_SECONDS + 60)) "$B/h2_fuzz" \
+    -max_total_time="$H2_FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$T/fuzz-corpus"
+exit 0
