@@ -23,7 +23,7 @@ H2C_KOBJS	:= $(H2C_NAMES:%=$(H2C_O)/kern-gcc/%.o) \
 H2C_CLANG_ONLY	:= -Wcomma -Wunreachable-code -Wconditional-uninitialized
 H2C_TCFLAGS	:= $(CWARNFLAGS) $(GCC_ONLY) -O1 -g $(SAN_ASAN) -I$(H2C_DIR)
 H2C_TESTS	:= $(H2C_O)/test_check $(H2C_O)/test_codec \
-		   $(H2C_O)/test_fixture
+		   $(H2C_O)/test_fixture $(H2C_O)/fuzz_decoders
 
 ALL_TARGETS	+= $(H2C_KOBJS)
 TEST_DEPS	+= $(H2C_TESTS)

@@ -79,3 +79,42 @@ else
 		rm -f "$tmp/$n.img"
 	done
 fi
+
+# Bounded libFuzzer run over both decoders (and compress round trips),
+# from a few seeds made with Python's zlib plus hand-made LZ4 blocks.
+if [ ! -x "$B/fuzz_decoders" ]; then
+	fail fuzz_decoders "$B/fuzz_decoders not built"
+else
+	fz=$(mktemp -d "${TMPDIR:-/tmp}/h2fuzz.XXXXXX")
+	mkdir -p "$fz/seeds" "$fz/corpus"
+	python3 - "$fz/seeds" sys/vfs/hammer2/hammer2_deflate.c <<'PY'
+import sys, zlib
+out, src = sys.argv[1], open(sys.argv[2], 'rb').read()[:6000]
+data = [src, b'hello hello hello hello', bytes(range(256)) * 3, b'\0' * 2000]
+cap = bytes([63 << 2 | 1, 255])
+for i, d in enumerate(data):
+    for lvl in (0, 1, 6, 9):
+        open('%s/z%d-%d' % (out, i, lvl), 'wb').write(
+            cap + zlib.compress(d, lvl))
+    open('%s/r%d' % (out, i), 'wb').write(bytes([63 << 2 | 3, 6]) + d[:3000])
+open(out + '/l0', 'wb').write(bytes([8 << 2, 0, 0x50]) + b'hello')
+open(out + '/l1', 'wb').write(bytes([8 << 2, 0, 0x1f, 97, 1, 0, 40, 0x50]) +
+    b'abcde')
+PY
+	out=$(timeout -k 5 $((FUZZ_SECONDS + 120)) "$B/fuzz_decoders" \
+	    -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix="$fz/" "$fz/corpus" "$fz/seeds" 2>&1)
+	rc=$?
+	runs=$(printf '%s\n' "$out" | sed -n 's/^Done \([0-9]*\) runs.*/\1/p')
+	if [ "$rc" -eq 0 ] && [ -n "$runs" ]; then
+		echo "# fuzz: $runs runs in ${FUZZ_SECONDS}s"
+		pass "fuzz_decoders_${FUZZ_SECONDS}s"
+	else
+		fail "fuzz_decoders_${FUZZ_SECONDS}s" "exit $rc"
+		printf '%s\n' "$out" | tail -n 60
+		for a in "$fz"/crash-* "$fz"/timeout-* "$fz"/leak-*; do
+			[ -f "$a" ] && od -A x -t x1z "$a" | head -n 20
+		done
+	fi
+	rm -rf "$fz"
+fi
