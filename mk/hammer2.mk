@@ -25,7 +25,7 @@ H2_ACFLAGS	:= $(CWARNFLAGS) $(GCC_ONLY) -O1 -g $(SAN_ASAN) $(H2_INC) \
 H2_CLANG	?= clang
 
 H2_TOOLS	:= $(H2_BIN)/fsck_hammer2 $(H2_BIN)/hammer2 \
-		   $(H2_BIN)/mount_hammer2
+		   $(H2_BIN)/mount_hammer2 $(H2_BIN)/newfs_hammer2
 H2_TESTS	:= $(H2_BIN)/h2_manifest $(H2_BIN)/h2_manifest.asan \
 		   $(H2_BIN)/h2_corrupt.asan $(H2_BIN)/fsck_hammer2.asan \
 		   $(H2_BIN)/h2_fuzz
