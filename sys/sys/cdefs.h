@@ -19,7 +19,7 @@
 #define __section(s)		__attribute__((__section__(s)))
 #define __printflike(f, a)	__attribute__((__format__(__printf__, f, a)))
 #define __noinline		__attribute__((__noinline__))
-#define __always_inline		__attribute__((__always_inline__))
+#define __always_inline		__inline __attribute__((__always_inline__))
 #define __fallthrough		__attribute__((__fallthrough__))
 #define __predict_true(e)	__builtin_expect(!!(e), 1)
 #define __predict_false(e)	__builtin_expect(!!(e), 0)

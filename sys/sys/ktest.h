@@ -32,6 +32,14 @@ struct ktest {
 };
 
 void	ktest_fail(const char *file, int line, const char *expr);
+
+/* Waiting for the helper threads a test starts. */
+struct ktest_join {
+	volatile u_int	kj_count;	/* threads still running */
+};
+void	ktest_join_init(struct ktest_join *kj, int nthreads);
+void	ktest_join_done(struct ktest_join *kj);	/* last call of a thread */
+void	ktest_join_wait(struct ktest_join *kj);
 int	ktest_run(const char *pattern, bool verbose);
 int	ktest_failures(void);	/* failures so far in the running test */
 

@@ -19,8 +19,7 @@
 
 #define DATA_SET(set, sym)						\
 	static const void *const __set_##set##_##sym			\
-	    __section("set_" #set) __used				\
-	    __attribute__((__no_sanitize_address__)) = &(sym)
+	    __section("set_" #set) __used = &(sym)
 
 #define SET_DECLARE(set, ptype)						\
 	extern ptype *__start_set_##set[] __attribute__((__weak__));	\

@@ -92,6 +92,36 @@ struct {								\
 	*(elm)->field.tqe_prev = (elm)->field.tqe_next;			\
 } while (0)
 
+#define LIST_HEAD(name, type)						\
+struct name {								\
+	struct type *lh_first;						\
+}
+#define LIST_ENTRY(type)						\
+struct {								\
+	struct type *le_next;						\
+	struct type **le_prev;						\
+}
+#define LIST_HEAD_INITIALIZER(head)	{ NULL }
+#define LIST_FIRST(head)	((head)->lh_first)
+#define LIST_EMPTY(head)	((head)->lh_first == NULL)
+#define LIST_NEXT(elm, field)	((elm)->field.le_next)
+#define LIST_INIT(head)		((head)->lh_first = NULL)
+#define LIST_FOREACH(var, head, field)					\
+	for ((var) = LIST_FIRST(head); (var) != NULL;			\
+	    (var) = LIST_NEXT(var, field))
+#define LIST_INSERT_HEAD(head, elm, field) do {				\
+	if (((elm)->field.le_next = (head)->lh_first) != NULL)		\
+		(head)->lh_first->field.le_prev = &(elm)->field.le_next;\
+	(head)->lh_first = (elm);					\
+	(elm)->field.le_prev = &(head)->lh_first;			\
+} while (0)
+#define LIST_REMOVE(elm, field) do {					\
+	if ((elm)->field.le_next != NULL)				\
+		(elm)->field.le_next->field.le_prev =			\
+		    (elm)->field.le_prev;				\
+	*(elm)->field.le_prev = (elm)->field.le_next;			\
+} while (0)
+
 #define SLIST_HEAD(name, type)						\
 struct name {								\
 	struct type *slh_first;						\

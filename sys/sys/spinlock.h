@@ -64,7 +64,7 @@ spin_unlock(struct spinlock *spin)
 {
 	struct globaldata *gd = mycpu;
 
-	KASSERT(spin->spin_lock == 1, ("spin_unlock: %s not held",
+	KASSERT(atomic_load_relaxed(&spin->spin_lock) == 1, ("spin_unlock: %s not held",
 	    spin->spin_desc));
 	atomic_store_rel_int(&spin->spin_lock, 0);
 	--gd->gd_spinlocks;

@@ -63,7 +63,8 @@ crit_exit_quick(struct thread *td)
 	if (__predict_false(--td->td_critcount < 0))
 		crit_panic();
 	cpu_ccfence();
-	if (__predict_false(td->td_gd->gd_reqflags & RQF_IDLECHECK_MASK))
+	if (__predict_false(atomic_load_relaxed(&td->td_gd->gd_reqflags) &
+	    RQF_IDLECHECK_MASK))
 		lwkt_maybe_splz(td);
 }
 

@@ -83,9 +83,23 @@ ATOMIC_OPS(ptr, uintptr_t)
 #define atomic_load_relaxed(p)	 __atomic_load_n((p), __ATOMIC_RELAXED)
 #define atomic_store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
-/* Full, load and store fences. */
+/*
+ * Full, load and store fences.  ThreadSanitizer does not model fences,
+ * so its builds use a locked no-op instead of mfence (equally a full
+ * barrier on x86_64) and compiler barriers for the acquire and release
+ * fences (x86_64 orders those in hardware); the code that needs the
+ * ordering also uses acquire/release atomics, which TSan does follow.
+ */
+#if defined(__SANITIZE_THREAD__)
+extern volatile u_long cpu_fence_word;
+#define cpu_mfence()	((void)__atomic_fetch_add(&cpu_fence_word, 0,	\
+			    __ATOMIC_SEQ_CST))
+#define cpu_lfence()	__asm__ __volatile__("" ::: "memory")
+#define cpu_sfence()	__asm__ __volatile__("" ::: "memory")
+#else
 #define cpu_mfence()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define cpu_lfence()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define cpu_sfence()	__atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
 
 #endif /* !_CPU_ATOMIC_H_ */

@@ -1,0 +1,18 @@
+# mk/kern.mk - the machine-independent kernel, shared by every platform.
+#
+# KERN_MI_SRCS is every MI kernel source: sys/kern, sys/vm and the
+# in-kernel tests (tests/kern, KTEST()).  Platform fragments compile the
+# very same list with KERN_CFLAGS plus their own flags and include links
+# (machine/ -> sys/platform/<p>/include, cpu/ -> sys/cpu/x86_64/include).
+
+KERN_MI_SRCS	:= $(sort $(wildcard sys/kern/*.c sys/vm/*.c tests/kern/*.c))
+KERN_CFLAGS	= $(CWARNFLAGS) $(GCC_ONLY) $(KERNFLAGS) -D_KERNEL -O2 -g \
+		  -fno-omit-frame-pointer -Isys
+
+# Machine-independent code must not ask which machine it runs on (R10).
+.PHONY: check-mi
+check-mi:
+	@if grep -nE '_KERNEL_VIRTUAL|__x86_64__|vkernel|pc64' \
+	    sys/kern/*.c sys/vm/*.c 2>/dev/null | \
+	    grep -v '^[^:]*:[0-9]*: \*' ; then \
+		echo "check-mi: platform test in MI code"; exit 1; fi
