@@ -33,6 +33,8 @@ struct kmalloc_typestats {
 	int64_t		ks_memuse;	/* bytes in use (may go negative) */
 	int64_t		ks_inuse;	/* allocations in use */
 	uint64_t	ks_calls;	/* total allocations */
+	int64_t		ks_loosememuse;	/* memuse change not yet added to
+					   the type's ks_loosememuse */
 } __cachealign;
 
 /* clang-format off */
@@ -42,6 +44,8 @@ struct malloc_type {
 	int64_t			 ks_limit;	/* [I] bytes; 0 = default */
 	uint32_t		 ks_magic;	/* [I] M_MAGIC */
 	struct malloc_type	*ks_next;	/* [I] registered types */
+	u_int			 ks_id;		/* [I] once registered: 1.. */
+	volatile int64_t	 ks_loosememuse; /* [a] memuse, roughly */
 	struct kmalloc_typestats ks_stats[MAXCPU]; /* [c] per cpu */
 };
 /* clang-format on */

@@ -28,6 +28,17 @@ void	*kmem_alloc(vm_size_t bytes, int flags);	/* M_* from malloc.h */
 void	kmem_free(void *ptr, vm_size_t bytes);
 vm_size_t vm_page_free_bytes(void);
 vm_size_t vm_page_total_bytes(void);
+
+/*
+ * Owner tags: the owner of a kmem block (the slab allocator) may tag it so
+ * that any pointer can be classified without a lock.  kmem_free() refuses
+ * a tagged block.  vm_page_kmem_tag() returns VM_KMEM_NOT_A_BLOCK when ptr
+ * is not the start of an allocated block.
+ */
+#define VM_KMEM_TAG_NONE	0u
+#define VM_KMEM_NOT_A_BLOCK	(~0u)
+u_int	vm_page_kmem_tag(const void *ptr, vm_size_t *bytesp, void **ownerp);
+bool	vm_page_kmem_settag(void *ptr, u_int otag, u_int ntag, void *owner);
 #endif
 
 #endif /* !_VM_VM_PAGE_H_ */
