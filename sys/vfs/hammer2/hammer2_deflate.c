@@ -548,11 +548,11 @@ dfl_flush_block(struct dfl_out *o, struct dfl_work *w, unsigned int nsyms,
 	size_t dyn_bits, fixed_bits, stored_bits;
 
 	w->dw_lit_freq[DFL_SYM_END] = 1;
+	dfl_fixed_codes(w);
+	fixed_bits = 3 + dfl_data_bits(w);
 	dyn_bits = 3 + dfl_dynamic_codes(w, &nlit, &ndist, &ncl, &nrle) +
 	    dfl_data_bits(w);
 	stored_bits = 8 * (n + 5 * (n / DFL_STORED_MAX + 1)) + 3 + 7;
-	dfl_fixed_codes(w);
-	fixed_bits = 3 + dfl_data_bits(w);
 	if (stored_bits <= fixed_bits && stored_bits <= dyn_bits) {
 		dfl_put_stored(o, src, n, final);
 		return;
@@ -560,9 +560,9 @@ dfl_flush_block(struct dfl_out *o, struct dfl_work *w, unsigned int nsyms,
 	dfl_put_bits(o, final ? 1 : 0, 1);
 	if (fixed_bits <= dyn_bits) {
 		dfl_put_bits(o, DFL_FIXED, 2);
+		dfl_fixed_codes(w);
 	} else {
 		dfl_put_bits(o, DFL_DYNAMIC, 2);
-		(void)dfl_dynamic_codes(w, &nlit, &ndist, &ncl, &nrle);
 		dfl_put_dynamic_header(o, w, nlit, ndist, ncl, nrle);
 	}
 	dfl_put_symbols(o, w, nsyms);
