@@ -18,6 +18,9 @@
 #include "nmt.h"
 
 #define ZONE_MASK	((uintptr_t)65536 - 1)
+#define ZONE_SHIFT	16
+#define ZONE_COLORS	16
+#define ZONE_HDR_BYTES	128
 #define BIG_BYTES	100000
 #define PAGE_BYTES	4096
 
@@ -40,6 +43,7 @@ int
 main(int argc, char **argv)
 {
 	char *p, *q, *again;
+	uintptr_t zone;
 	int local = 0;
 
 	if (argc != 2) {
@@ -70,7 +74,11 @@ main(int argc, char **argv)
 		free(launder(&local));
 	} else if (strcmp(argv[1], "damaged_header") == 0) {
 		announce(p);
-		memset((void *)((uintptr_t)p & ~ZONE_MASK), 0x41, 8);
+		/* The header's place, as nm_zone_of() computes it. */
+		zone = (uintptr_t)p & ~ZONE_MASK;
+		zone += ((zone >> ZONE_SHIFT) & (ZONE_COLORS - 1)) *
+		    ZONE_HDR_BYTES;
+		memset((void *)zone, 0x41, 8);
 		free(launder(p));
 	} else if (strcmp(argv[1], "realloc_freed") == 0) {
 		announce(p);

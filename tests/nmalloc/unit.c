@@ -418,6 +418,10 @@ test_fork_child(void)
 			_exit(p != NULL ? 0 : 1);
 		}
 		NMT_CHECK(waitpid(pid, &status, 0) == pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fprintf(stderr, "child: exit %d, signal %d\n",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 		NMT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	churn_stop = 1;

@@ -15,8 +15,10 @@
  * Model (after DragonFly's nmalloc, see dragonfly-design.md §6.1, §6.4):
  *   - Slab zones.  Small requests are rounded up to one of NM_NZONES size
  *     classes and served from 64 KiB zones aligned to their size, so a
- *     chunk's zone is ptr & ~NM_ZONE_MASK.  Each zone starts with an
- *     in-band header (struct nm_zone); its chunks come first from a free
+ *     chunk's zone is ptr & ~NM_ZONE_MASK.  Each zone has an in-band
+ *     header (struct nm_zone) in its first page, at an offset coloured
+ *     by the zone's number so that headers spread over the cache sets;
+ *     the magic encodes the class.  Its chunks come first from a free
  *     list of returned chunks, then from a rotor over never-used chunks.
  *     Classes step by 16 bytes up to 128 bytes (DragonFly steps by 8; the
  *     x86_64 ABI wants 16-byte alignment from malloc), then 8 classes per
@@ -44,7 +46,7 @@
  * exactly when z_nfree > 0; a zone with z_nfree == z_nmax is released to
  * the pool unless it is the class's last partial zone; a chunk is in at
  * most one of {a magazine, a zone free list, the caller's hands}; a
- * magazine is reachable from one thread's t_loaded/t_prev or one depot
+ * magazine is reachable from one thread's tc_loaded/tc_prev or one depot
  * list or the magazine pool, never two.
  *
  * Locking: per class, c_lock protects the class's zones and their [C]
@@ -74,7 +76,15 @@
 
 #define NM_ZONE_BYTES		65536UL
 #define NM_ZONE_MASK		(NM_ZONE_BYTES - 1)
+#define NM_ZONE_SHIFT		16
 #define NM_ZONE_HDR_BYTES	128U
+/*
+ * Zone headers are coloured: zone n keeps its header at offset
+ * (n % NM_ZONE_COLORS) * NM_ZONE_HDR_BYTES, so that the headers of
+ * neighbouring zones do not all fall into the same cache set (64 KiB
+ * aligned addresses share one).  All colours fit in the first page.
+ */
+#define NM_ZONE_COLORS		16
 #define NM_ZONE_MAGIC		0x6e6d7a6f6e65a5c3ULL
 #define NM_NZONES		64
 #define NM_SMALL_MAX_BYTES	128UL	/* 16-byte steps up to here */
@@ -124,23 +134,25 @@
 #define NM_INIT_BUSY		1
 #define NM_INIT_DONE		2
 #define NM_INIT_FAILED		3
+#define NM_INIT_HOOKS		4	/* arena ready, hooks being installed */
 
 #define NM_HEX_DIGITS		16
 #define NM_MSG_BYTES		160
 
 /*
- * Slab zone header, in-band at the start of every zone.  Legend:
+ * Slab zone header, in-band in the first page of every zone.  Legend:
  *   [I] set when the zone is given to a class, then read without locks
  *   [C] the class's c_lock        [P] nm_pool_lock (zone in the pool)
  */
 /* clang-format off */
 struct nm_zone {
-	uint64_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ zone address */
-	uint32_t	 z_class;	/* [I] size class index */
+	uint64_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ header ^ class */
+	uint64_t	 z_recip;	/* [I] 2^32 / (z_chunk_bytes / 16) */
+	uint32_t	 z_first_off;	/* [I] chunk 0's offset from the base */
 	uint32_t	 z_chunk_bytes;	/* [I] chunk size */
-	uint32_t	 z_first_off;	/* [I] offset of chunk 0 */
 	uint32_t	 z_nmax;	/* [I] chunks in the zone */
-	char		 z_pad[NM_CACHELINE_BYTES - 24];
+	uint32_t	 z_class;	/* [I] size class index */
+	char		 z_pad[NM_CACHELINE_BYTES - 32];
 	struct nm_zone	*z_next;	/* [C] c_partial link; [P] pool link */
 	struct nm_zone	*z_prev;	/* [C] c_partial link */
 	void		*z_free;	/* [C] returned chunks */
@@ -168,10 +180,21 @@ struct nm_class {
 	struct nm_mag	*d_empty;	/* [D] empty magazines */
 } __attribute__((__aligned__(NM_CACHELINE_BYTES)));
 
-/* Per-thread state, in initial-exec TLS: touched only by its thread. */
+/*
+ * Per-thread state, in initial-exec TLS: touched only by its thread.  The
+ * loaded magazine's count lives here (its mg_rounds is stale while it is
+ * loaded), so that the fast paths touch only this and the slot itself.
+ * No magazine loaded: tc_rounds == tc_capacity == 0.
+ */
+struct nm_tclass {
+	uint32_t	 tc_rounds;	/* chunks in tc_loaded */
+	uint32_t	 tc_capacity;	/* tc_loaded's capacity */
+	struct nm_mag	*tc_loaded;
+	struct nm_mag	*tc_prev;	/* its mg_rounds is current */
+};
+
 struct nm_thread {
-	struct nm_mag	*t_loaded[NM_NZONES];
-	struct nm_mag	*t_prev[NM_NZONES];
+	struct nm_tclass t_class[NM_NZONES];
 	int		 t_state;
 };
 /* clang-format on */
@@ -181,13 +204,14 @@ NM_CTASSERT(sizeof(struct nm_mag) == NM_MAG_BYTES);
 NM_CTASSERT((NM_ZONE_BYTES % NM_MAG_BYTES) == 0);
 NM_CTASSERT((NM_ZONE_BYTES & NM_ZONE_MASK) == 0);
 NM_CTASSERT((NM_CARVE_BYTES % NM_ZONE_BYTES) == 0);
+NM_CTASSERT((1UL << NM_ZONE_SHIFT) == NM_ZONE_BYTES);
+NM_CTASSERT(NM_ZONE_COLORS * NM_ZONE_HDR_BYTES <= NM_PAGE_BYTES);
 
 static struct nm_class nm_classes[NM_NZONES];
 
 /* Class tables, [I] after nm_init(). */
 static uint32_t nm_class_bytes[NM_NZONES];
 static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
-static uint32_t nm_class_first[NM_NZONES];	/* offset of chunk 0 */
 static uint64_t nm_class_recip[NM_NZONES];	/* 2^32 / (bytes / 16) */
 static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
 
@@ -209,6 +233,9 @@ static struct nm_spin nm_magpool_lock;
 static struct nm_mag *nm_magpool;	/* [M] spare magazines */
 
 static __thread struct nm_thread nm_self
+    __attribute__((__tls_model__("initial-exec")));
+/* Set on the thread running nm_init() while it installs the hooks. */
+static __thread bool nm_initializer
     __attribute__((__tls_model__("initial-exec")));
 
 /*
@@ -279,8 +306,6 @@ nm_tables_init(void)
 		align = bytes & -bytes;
 		nm_class_bytes[zi] = bytes;
 		nm_class_align[zi] = align;
-		nm_class_first[zi] = align > NM_ZONE_HDR_BYTES ?
-		    align : NM_ZONE_HDR_BYTES;
 		nm_class_recip[zi] = (((1ULL << NM_RECIP_SHIFT) +
 		    (bytes >> NM_QUANTUM_SHIFT) - 1) /
 		    (bytes >> NM_QUANTUM_SHIFT));
@@ -302,8 +327,9 @@ static void nm_fork_release(void);
  * false if no arena could be reserved (every malloc then fails).
  *
  * Locking: the first caller does the work; others spin until it is done.
- * Nothing here allocates, so there is no re-entry.  The thread hook and
- * the fork hooks, which may allocate, are installed after NM_INIT_DONE.
+ * The fork and thread hooks are installed before NM_INIT_DONE, so that no
+ * fork(2) can copy a lock taken after init; installing them may allocate,
+ * and that re-entry (same thread, NM_INIT_HOOKS) is let through.
  */
 static bool
 nm_init(void)
@@ -318,6 +344,8 @@ nm_init(void)
 			return (true);
 		if (s == NM_INIT_FAILED)
 			return (false);
+		if (s == NM_INIT_HOOKS && nm_initializer)
+			return (true);
 		nm_os_yield();
 		s = NM_INIT_NONE;
 	}
@@ -336,11 +364,13 @@ nm_init(void)
 	}
 	nm_arena_base = ((uintptr_t)p + NM_ZONE_MASK) & ~NM_ZONE_MASK;
 	nm_arena_bytes = bytes;
-	__atomic_store_n(&nm_init_state, NM_INIT_DONE, __ATOMIC_RELEASE);
-
+	nm_initializer = true;
+	__atomic_store_n(&nm_init_state, NM_INIT_HOOKS, __ATOMIC_RELEASE);
 	nm_os_atfork(nm_fork_prepare, nm_fork_release, nm_fork_release);
 	if (nm_os_thread_hook_init(nm_thread_exit))
 		__atomic_store_n(&nm_hooks_ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&nm_init_state, NM_INIT_DONE, __ATOMIC_RELEASE);
+	nm_initializer = false;
 	return (true);
 }
 
@@ -351,11 +381,39 @@ nm_ready(void)
 	    NM_INIT_DONE) || nm_init());
 }
 
-static inline void
-nm_zone_set_state(uintptr_t z, uint8_t state)
+/*
+ * nm_startup - initialise at load time, while the process has one thread,
+ * so that no fork(2) can catch another thread inside nm_init() (a child
+ * would wait for it forever).  A malloc before this (the dynamic linker,
+ * an earlier constructor) initialises lazily instead.
+ */
+static void __attribute__((__constructor__))
+nm_startup(void)
 {
-	__atomic_store_n(&nm_zone_state[(z - nm_arena_base) / NM_ZONE_BYTES],
-	    state, __ATOMIC_RELAXED);
+	(void)nm_ready();
+}
+
+/* The (coloured) header of the zone holding ptr. */
+static inline struct nm_zone *
+nm_zone_of(const void *ptr)
+{
+	uintptr_t base = (uintptr_t)ptr & ~NM_ZONE_MASK;
+
+	return ((struct nm_zone *)(base + ((base >> NM_ZONE_SHIFT) &
+	    (NM_ZONE_COLORS - 1)) * NM_ZONE_HDR_BYTES));
+}
+
+static inline uintptr_t
+nm_zone_base(const struct nm_zone *z)
+{
+	return ((uintptr_t)z & ~NM_ZONE_MASK);
+}
+
+static inline void
+nm_zone_set_state(const struct nm_zone *z, uint8_t state)
+{
+	__atomic_store_n(&nm_zone_state[(nm_zone_base(z) - nm_arena_base) /
+	    NM_ZONE_BYTES], state, __ATOMIC_RELAXED);
 }
 
 /*
@@ -389,12 +447,12 @@ nm_zone_get(uint8_t state)
 			}
 			nm_arena_committed += NM_CARVE_BYTES;
 		}
-		z = (struct nm_zone *)(nm_arena_base + top);
+		z = nm_zone_of((void *)(nm_arena_base + top));
 		__atomic_store_n(&nm_arena_top, top + NM_ZONE_BYTES,
 		    __ATOMIC_RELEASE);
 	}
 	nm_spin_unlock(&nm_pool_lock);
-	nm_zone_set_state((uintptr_t)z, state);
+	nm_zone_set_state(z, state);
 	return (z);
 }
 
@@ -411,7 +469,7 @@ nm_zone_put(struct nm_zone *z)
 	bool release;
 
 	__atomic_store_n(&z->z_magic, 0, __ATOMIC_RELAXED);
-	nm_zone_set_state((uintptr_t)z, NM_ZS_FREE);
+	nm_zone_set_state(z, NM_ZS_FREE);
 	nm_spin_lock(&nm_pool_lock);
 	release = nm_pool_ndirty >= NM_ZONE_CACHE_MAX;
 	if (!release) {
@@ -422,7 +480,8 @@ nm_zone_put(struct nm_zone *z)
 	nm_spin_unlock(&nm_pool_lock);
 	if (!release)
 		return;
-	nm_os_release((char *)z + NM_PAGE_BYTES, NM_ZONE_BYTES - NM_PAGE_BYTES);
+	nm_os_release((void *)(nm_zone_base(z) + NM_PAGE_BYTES),
+	    NM_ZONE_BYTES - NM_PAGE_BYTES);
 	nm_spin_lock(&nm_pool_lock);
 	z->z_next = nm_pool_clean;
 	nm_pool_clean = z;
@@ -460,6 +519,7 @@ nm_partial_unlink(struct nm_class *c, struct nm_zone *z)
 static struct nm_zone *
 nm_zone_new(unsigned zi)
 {
+	uint32_t align = nm_class_align[zi];
 	struct nm_zone *z;
 
 	z = nm_zone_get(NM_ZS_ACTIVE);
@@ -467,13 +527,15 @@ nm_zone_new(unsigned zi)
 		return (NULL);
 	z->z_class = zi;
 	z->z_chunk_bytes = nm_class_bytes[zi];
-	z->z_first_off = nm_class_first[zi];
-	z->z_nmax = (uint32_t)((NM_ZONE_BYTES - nm_class_first[zi]) /
-	    nm_class_bytes[zi]);
+	z->z_recip = nm_class_recip[zi];
+	z->z_first_off = ((uint32_t)((uintptr_t)z - nm_zone_base(z)) +
+	    NM_ZONE_HDR_BYTES + align - 1) & ~(align - 1);
+	z->z_nmax = (uint32_t)((NM_ZONE_BYTES - z->z_first_off) /
+	    z->z_chunk_bytes);
 	z->z_free = NULL;
 	z->z_nfree = z->z_nmax;
 	z->z_uindex = 0;
-	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uintptr_t)z,
+	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uintptr_t)z ^ zi,
 	    __ATOMIC_RELAXED);
 	nm_partial_link(&nm_classes[zi], z);
 	return (z);
@@ -503,7 +565,7 @@ nm_slab_fill(unsigned zi, void **objs, unsigned n)
 			if (p != NULL) {
 				z->z_free = *(void **)p;
 			} else {
-				p = (char *)z + z->z_first_off +
+				p = (char *)nm_zone_base(z) + z->z_first_off +
 				    (size_t)z->z_uindex * z->z_chunk_bytes;
 				z->z_uindex++;
 			}
@@ -532,7 +594,7 @@ nm_slab_put(unsigned zi, void *const *objs, unsigned n)
 
 	nm_spin_lock(&c->c_lock);
 	for (i = 0; i < n; i++) {
-		z = (struct nm_zone *)((uintptr_t)objs[i] & ~NM_ZONE_MASK);
+		z = nm_zone_of(objs[i]);
 		*(void **)objs[i] = z->z_free;
 		z->z_free = objs[i];
 		if (z->z_nfree++ == 0)
@@ -566,6 +628,8 @@ nm_mag_new(unsigned zi)
 	nm_spin_lock(&nm_magpool_lock);
 	if (nm_magpool == NULL) {
 		z = (char *)nm_zone_get(NM_ZS_MAGS);
+		if (z != NULL)
+			z = (char *)nm_zone_base((struct nm_zone *)z);
 		for (off = 0; z != NULL && off < NM_ZONE_BYTES;
 		    off += NM_MAG_BYTES) {
 			m = (struct nm_mag *)(z + off);
@@ -602,6 +666,27 @@ nm_mag_flush(unsigned zi, struct nm_mag *m)
 	m->mg_rounds = 0;
 }
 
+/* Make m (NULL: none) the loaded magazine of tc. */
+static inline void
+nm_tc_load(struct nm_tclass *tc, struct nm_mag *m)
+{
+	tc->tc_loaded = m;
+	tc->tc_rounds = m != NULL ? m->mg_rounds : 0;
+	tc->tc_capacity = m != NULL ? m->mg_capacity : 0;
+}
+
+/* Take the loaded magazine out of tc, its count written back. */
+static inline struct nm_mag *
+nm_tc_unload(struct nm_tclass *tc)
+{
+	struct nm_mag *m = tc->tc_loaded;
+
+	if (m != NULL)
+		m->mg_rounds = tc->tc_rounds;
+	nm_tc_load(tc, NULL);
+	return (m);
+}
+
 /*
  * nm_thread_start - hook the calling thread so that its magazines are
  * drained when it exits; only then may it use magazines.
@@ -631,20 +716,21 @@ static void
 nm_thread_exit(void *arg)
 {
 	struct nm_thread *t = arg;
+	struct nm_tclass *tc;
 	struct nm_mag *m;
 	unsigned zi;
 
 	t->t_state = NM_T_DEAD;
 	for (zi = 0; zi < NM_NZONES; zi++) {
-		if ((m = t->t_loaded[zi]) != NULL) {
+		tc = &t->t_class[zi];
+		if ((m = nm_tc_unload(tc)) != NULL) {
 			nm_mag_flush(zi, m);
 			nm_mag_free(m);
-			t->t_loaded[zi] = NULL;
 		}
-		if ((m = t->t_prev[zi]) != NULL) {
+		if ((m = tc->tc_prev) != NULL) {
 			nm_mag_flush(zi, m);
 			nm_mag_free(m);
-			t->t_prev[zi] = NULL;
+			tc->tc_prev = NULL;
 		}
 	}
 }
@@ -714,6 +800,8 @@ nm_mag_reverse(struct nm_mag *m)
 	uint32_t i, j;
 	void *tmp;
 
+	if (m->mg_rounds == 0)
+		return;
 	for (i = 0, j = m->mg_rounds - 1; i < j; i++, j--) {
 		tmp = m->mg_objs[i];
 		m->mg_objs[i] = m->mg_objs[j];
@@ -730,7 +818,9 @@ static void *__attribute__((__noinline__))
 nm_alloc_slow(unsigned zi)
 {
 	struct nm_thread *t = &nm_self;
+	struct nm_tclass *tc = &t->t_class[zi];
 	struct nm_mag *m, *full;
+	void *p;
 
 	if (!nm_ready()) {
 		errno = ENOMEM;
@@ -738,41 +828,40 @@ nm_alloc_slow(unsigned zi)
 	}
 	if (!nm_thread_ready(t))
 		return (nm_alloc_direct(zi));
-	m = t->t_loaded[zi];
-	if (m == NULL || m->mg_rounds == 0) {
-		if (t->t_prev[zi] != NULL && t->t_prev[zi]->mg_rounds != 0) {
-			t->t_loaded[zi] = t->t_prev[zi];
-			t->t_prev[zi] = m;
-			m = t->t_loaded[zi];
+	if (tc->tc_rounds == 0) {
+		m = nm_tc_unload(tc);
+		if (tc->tc_prev != NULL && tc->tc_prev->mg_rounds != 0) {
+			nm_tc_load(tc, tc->tc_prev);
+			tc->tc_prev = m;
 		} else if ((full = nm_depot_get_full(zi, m)) != NULL) {
-			m = t->t_loaded[zi] = full;
+			nm_tc_load(tc, full);
 		} else {
 			if (m == NULL && (m = nm_mag_new(zi)) == NULL)
 				return (nm_alloc_direct(zi));
-			t->t_loaded[zi] = m;
 			m->mg_rounds = nm_slab_fill(zi, m->mg_objs,
 			    m->mg_capacity);
+			nm_mag_reverse(m);
+			nm_tc_load(tc, m);
 			if (m->mg_rounds == 0) {
 				errno = ENOMEM;
 				return (NULL);
 			}
-			nm_mag_reverse(m);
 		}
 	}
-	m->mg_rounds--;
-	((uintptr_t *)m->mg_objs[m->mg_rounds])[1] = 0;
-	return (m->mg_objs[m->mg_rounds]);
+	p = tc->tc_loaded->mg_objs[--tc->tc_rounds];
+	((uintptr_t *)p)[1] = 0;
+	return (p);
 }
 
 /* Allocate a chunk of class zi: the lock-free fast path. */
 static inline void *
 nm_alloc_class(unsigned zi)
 {
-	struct nm_mag *m = nm_self.t_loaded[zi];
+	struct nm_tclass *tc = &nm_self.t_class[zi];
 	void *p;
 
-	if (nm_likely(m != NULL && m->mg_rounds != 0)) {
-		p = m->mg_objs[--m->mg_rounds];
+	if (nm_likely(tc->tc_rounds != 0)) {
+		p = tc->tc_loaded->mg_objs[--tc->tc_rounds];
 		((uintptr_t *)p)[1] = 0;
 		return (p);
 	}
@@ -845,19 +934,20 @@ static void __attribute__((__noinline__))
 nm_free_slow(void *ptr, unsigned zi)
 {
 	struct nm_thread *t = &nm_self;
+	struct nm_tclass *tc = &t->t_class[zi];
 	struct nm_mag *m, *e;
 
 	if (!nm_thread_ready(t)) {
 		nm_free_direct(ptr, zi);
 		return;
 	}
-	m = t->t_loaded[zi];
-	if (m == NULL || m->mg_rounds == m->mg_capacity) {
-		e = t->t_prev[zi];
+	if (tc->tc_rounds == tc->tc_capacity) {
+		m = nm_tc_unload(tc);
+		e = tc->tc_prev;
 		if (e != NULL && e->mg_rounds == 0) {
-			t->t_prev[zi] = m;
+			tc->tc_prev = m;
 		} else if (e == NULL && m != NULL) {
-			t->t_prev[zi] = m;
+			tc->tc_prev = m;
 			e = nm_mag_new(zi);
 		} else {
 			e = m != NULL ? nm_depot_put_full(zi, m) : NULL;
@@ -865,14 +955,13 @@ nm_free_slow(void *ptr, unsigned zi)
 				e = nm_mag_new(zi);
 		}
 		if (e == NULL) {
-			t->t_loaded[zi] = NULL;
 			nm_free_direct(ptr, zi);
 			return;
 		}
 		e->mg_capacity = nm_class_rounds[zi];
-		m = t->t_loaded[zi] = e;
+		nm_tc_load(tc, e);
 	}
-	m->mg_objs[m->mg_rounds++] = ptr;
+	tc->tc_loaded->mg_objs[tc->tc_rounds++] = ptr;
 }
 
 /*
@@ -905,42 +994,45 @@ nm_free_tag(const void *ptr)
 }
 
 /*
- * nm_chunk_zone - the zone of a chunk pointer inside the arena, after
- * checking the header and that ptr is a chunk boundary; aborts otherwise.
+ * nm_chunk_class - the size class of a chunk pointer inside the arena,
+ * after checking its zone header (whose magic encodes the class) and that
+ * ptr is a chunk boundary and not already freed; aborts otherwise.
  */
-static inline struct nm_zone *
-nm_chunk_zone(const void *ptr, const char *op)
+static inline unsigned
+nm_chunk_class(const void *ptr, const char *op)
 {
-	struct nm_zone *z;
+	struct nm_zone *z = nm_zone_of(ptr);
 	uint32_t off, q;
+	uint64_t zi;
 
-	z = (struct nm_zone *)((uintptr_t)ptr & ~NM_ZONE_MASK);
-	if (nm_unlikely(__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) !=
-	    (NM_ZONE_MAGIC ^ (uintptr_t)z) || z->z_class >= NM_NZONES ||
-	    z->z_chunk_bytes != nm_class_bytes[z->z_class]))
+	zi = __atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^ NM_ZONE_MAGIC ^
+	    (uintptr_t)z;
+	if (nm_unlikely(zi >= NM_NZONES))
 		nm_bad_zone(op, ptr);
+	/*
+	 * A pointer below chunk 0 wraps off to near 2^32, and q then comes
+	 * out far above z_nmax, so one compare covers both ends.
+	 */
 	off = (uint32_t)((uintptr_t)ptr & NM_ZONE_MASK) - z->z_first_off;
-	q = (uint32_t)(((uint64_t)(off >> NM_QUANTUM_SHIFT) *
-	    nm_class_recip[z->z_class]) >> NM_RECIP_SHIFT);
-	/* off >= NM_ZONE_BYTES also catches a pointer into the header. */
-	if (nm_unlikely(off >= NM_ZONE_BYTES ||
-	    q * z->z_chunk_bytes != off || q >= z->z_nmax))
+	q = (uint32_t)(((uint64_t)(off >> NM_QUANTUM_SHIFT) * z->z_recip) >>
+	    NM_RECIP_SHIFT);
+	if (nm_unlikely(q * z->z_chunk_bytes != off || q >= z->z_nmax))
 		nm_bad(op, ptr, "invalid pointer");
 	if (nm_unlikely(((const uint64_t *)ptr)[1] == nm_free_tag(ptr)))
 		nm_bad(op, ptr,
 		    op[0] == 'f' ? "double free" : "use after free");
-	return (z);
+	return ((unsigned)zi);
 }
 
 /* Free a checked chunk of class zi: the lock-free fast path. */
 static inline void
 nm_free_chunk(void *ptr, unsigned zi)
 {
-	struct nm_mag *m = nm_self.t_loaded[zi];
+	struct nm_tclass *tc = &nm_self.t_class[zi];
 
 	((uint64_t *)ptr)[1] = nm_free_tag(ptr);
-	if (nm_likely(m != NULL && m->mg_rounds < m->mg_capacity)) {
-		m->mg_objs[m->mg_rounds++] = ptr;
+	if (nm_likely(tc->tc_rounds < tc->tc_capacity)) {
+		tc->tc_loaded->mg_objs[tc->tc_rounds++] = ptr;
 		return;
 	}
 	nm_free_slow(ptr, zi);
@@ -949,13 +1041,10 @@ nm_free_chunk(void *ptr, unsigned zi)
 NM_EXPORT void
 NM_PUBLIC(free)(void *ptr)
 {
-	struct nm_zone *z;
-
 	if (ptr == NULL)
 		return;
 	if (nm_likely(nm_in_arena(ptr))) {
-		z = nm_chunk_zone(ptr, "free");
-		nm_free_chunk(ptr, z->z_class);
+		nm_free_chunk(ptr, nm_chunk_class(ptr, "free"));
 		return;
 	}
 	nm_big_free(ptr, "free");
@@ -995,7 +1084,7 @@ NM_PUBLIC(calloc)(size_t nmemb, size_t size)
 NM_EXPORT void *
 NM_PUBLIC(realloc)(void *ptr, size_t size)
 {
-	struct nm_zone *z;
+	unsigned zi;
 	size_t have;
 	void *q;
 
@@ -1007,15 +1096,15 @@ NM_PUBLIC(realloc)(void *ptr, size_t size)
 	}
 	if (!nm_in_arena(ptr))
 		return (nm_big_realloc(ptr, size));
-	z = nm_chunk_zone(ptr, "realloc");
-	have = z->z_chunk_bytes;
+	zi = nm_chunk_class(ptr, "realloc");
+	have = nm_class_bytes[zi];
 	if (size <= have && (size > have / 2 || have == NM_QUANTUM_BYTES))
 		return (ptr);
 	q = nm_alloc(size);
 	if (q == NULL)
 		return (NULL);
 	memcpy(q, ptr, size < have ? size : have);
-	nm_free_chunk(ptr, z->z_class);
+	nm_free_chunk(ptr, zi);
 	return (q);
 }
 
@@ -1129,7 +1218,8 @@ NM_PUBLIC(malloc_usable_size)(void *ptr)
 	if (ptr == NULL)
 		return (0);
 	if (nm_in_arena(ptr))
-		return (nm_chunk_zone(ptr, "malloc_usable_size")->z_chunk_bytes);
+		return (nm_class_bytes[nm_chunk_class(ptr,
+		    "malloc_usable_size")]);
 	return (nm_big_usable(ptr, "malloc_usable_size"));
 }
 
