@@ -30,7 +30,12 @@ H2_TESTS	:= $(H2_BIN)/h2_manifest $(H2_BIN)/h2_manifest.asan \
 		   $(H2_BIN)/h2_corrupt.asan $(H2_BIN)/fsck_hammer2.asan \
 		   $(H2_BIN)/h2_fuzz
 
-ALL_TARGETS	+= $(H2_TOOLS)
+# The core compiled as kernel code (freestanding, small frames), with gcc
+# and clang, to keep it fit for sys/ while only host programs use it.
+H2_KOBJS	:= $(H2_CORE:%=$(H2_O)/kern-gcc/%.o) \
+		   $(H2_CORE:%=$(H2_O)/kern-clang/%.o)
+
+ALL_TARGETS	+= $(H2_TOOLS) $(H2_KOBJS)
 TEST_DEPS	+= $(H2_TOOLS) $(H2_TESTS)
 BENCH_TARGETS	+= bench-hammer2
 
@@ -51,6 +56,15 @@ $(H2_O)/asan/%.o: $(H2_SYS)/%.c
 $(H2_O)/asan/%.o: $(H2_LIB)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(H2_ACFLAGS) -c $< -o $@
+
+$(H2_O)/kern-gcc/%.o: $(H2_SYS)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CWARNFLAGS) $(GCC_ONLY) $(KERNFLAGS) -O2 $(DEPFLAGS) -c $< -o $@
+
+$(H2_O)/kern-clang/%.o: $(H2_SYS)/%.c
+	@mkdir -p $(@D)
+	$(H2_CLANG) $(CWARNFLAGS) -Wcomma -Wunreachable-code \
+	    -Wconditional-uninitialized $(KERNFLAGS) -O2 $(DEPFLAGS) -c $< -o $@
 
 $(H2_O)/libh2.a: $(H2_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -115,4 +129,4 @@ $(H2_BIN)/h2_fuzz: tests/hammer2/h2_fuzz.c tests/hammer2/h2_readall.c \
 bench-hammer2: $(H2_TOOLS)
 	sh tests/hammer2/bench.sh
 
--include $(H2_OBJS:.o=.d) $(H2_AOBJS:.o=.d)
+-include $(H2_OBJS:.o=.d) $(H2_AOBJS:.o=.d) $(H2_KOBJS:.o=.d)

@@ -73,6 +73,10 @@ h2_host_free(void *arg, void *p, size_t len)
 
 static void
 h2_host_vlog(void *arg, const char *fmt, va_list ap)
+    __attribute__((__format__(__printf__, 2, 0)));
+
+static void
+h2_host_vlog(void *arg, const char *fmt, va_list ap)
 {
 	struct h2_host *hh = arg;
 

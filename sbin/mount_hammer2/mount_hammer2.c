@@ -143,7 +143,7 @@ static void
 mh2_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mh2 *m = mh2_of(req);
-	const struct hammer2_inode *dip, *ip;
+	const struct hammer2_inode *dip = NULL, *ip = NULL;
 	struct fuse_entry_param e;
 	struct hammer2_dirent de;
 	int error;

@@ -55,6 +55,35 @@ check hammer2_fsck_not_hammer2 expect_fail "no valid volume header" "$B/fsck_ham
 check hammer2_show_not_hammer2 expect_fail "bad magic" "$B/hammer2" show "$T/zero.img"
 check hammer2_usage expect_fail "usage: hammer2" "$B/hammer2" frobnicate
 
+# usage() matches the man page SYNOPSIS (whitespace-normalised); the man
+# pages pass mandoc -Tlint.
+norm()
+{
+	tr -s ' \t\n' '   ' | sed 's/^ *//; s/ *$//'
+}
+usage_matches_man()
+{
+	_c=$1
+	mandoc -Tlint -Wwarning "sbin/$_c/$_c.8" || return 1
+	syn=$(mandoc -Tascii "sbin/$_c/$_c.8" | col -b |
+	    awk '/^SYNOPSIS/ { f = 1; next } /^[A-Z]/ { f = 0 } f' | norm)
+	use=$("$B/$_c" -Z 2>&1 | grep -v 'invalid option' |
+	    awk 'NR == 1 || /^          /' | sed 's/^usage: //' | norm)
+	if [ "$_c" = hammer2 ]; then
+		use=$(printf '%s\n' "$use" | sed 's/ show .*//')
+	fi
+	echo "man:   $syn"
+	echo "usage: $use"
+	[ "$syn" = "$use" ]
+}
+for c in fsck_hammer2 hammer2 newfs_hammer2 mount_hammer2; do
+	if command -v mandoc >/dev/null 2>&1; then
+		check "hammer2_${c}_usage_matches_man" usage_matches_man "$c"
+	else
+		skip "hammer2_${c}_usage_matches_man" "mandoc not installed"
+	fi
+done
+
 have_fuse=yes
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null 2>&1; then
 	have_fuse=

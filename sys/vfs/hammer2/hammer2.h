@@ -59,7 +59,8 @@ struct hammer2_devops {
 	int	(*dop_read)(void *arg, void *buf, size_t len, uint64_t off);
 	void	*(*dop_alloc)(void *arg, size_t len);	/* NULL: shortage */
 	void	(*dop_free)(void *arg, void *p, size_t len);
-	void	(*dop_vlog)(void *arg, const char *fmt, va_list ap);
+	void	(*dop_vlog)(void *arg, const char *fmt, va_list ap)
+		    __attribute__((__format__(__printf__, 2, 0)));
 };
 
 struct hammer2_bcache_ent {
