@@ -66,5 +66,9 @@ run:
 	@$(MAKE) --no-print-directory $(O)/vkernel64/vkernel
 	$(O)/vkernel64/vkernel -n $(VK_NCPUS)
 
-bench-lwkt: $(O)/vkernel64/vkernel
-	sh tools/bench/lwkt.sh $(O)/vkernel64/vkernel
+$(O)/tools/hostbench: tools/bench/hostbench.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< -lpthread
+
+bench-lwkt: $(O)/vkernel64/vkernel $(O)/tools/hostbench
+	sh tools/bench/lwkt.sh $(O)/vkernel64/vkernel $(O)/tools/hostbench 2

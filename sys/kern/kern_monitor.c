@@ -360,3 +360,11 @@ cmd_bench(int argc, char **argv)
 	return (kbench_run(argc > 1 ? argv[1] : "all") > 0 ? 0 : ENOENT);
 }
 KMONITOR_COMMAND(bench, "run the benchmarks (bench [prefix])", cmd_bench);
+
+static int
+cmd_panic(int argc, char **argv)
+{
+	panic("kmonitor: %s", argc > 1 ? argv[1] : "panic requested");
+}
+KMONITOR_COMMAND(panic, "panic the kernel on purpose (panic [word])",
+    cmd_panic);
