@@ -105,6 +105,18 @@ if [ -z "$SHARED" ]; then
 	exit 0
 fi
 
+# Every image has at least the PFSs LOCAL and DATA (both MASTER).
+pfs_list_has()
+{
+	_img=$1
+	shift
+	out=$("$B/hammer2" pfs-list "$_img") || return 1
+	for _p in "$@"; do
+		printf '%s\n' "$out" | awk 'NR > 1 { print $1 ":" $3 }' |
+		    grep -qx "$_p" || { printf '%s\n' "$out"; return 1; }
+	done
+}
+
 for f in $H2_FIXTURES; do
 	img=$(h2_fixture "$f")
 	if [ -z "$img" ]; then
@@ -114,6 +126,7 @@ for f in $H2_FIXTURES; do
 	check "hammer2_${f}_fsck" timeout 300 "$B/fsck_hammer2.asan" -v "$img"
 	check "hammer2_${f}_manifest_core" timeout 300 \
 	    "$B/h2_manifest.asan" -i "$img" "$FIX/$f.MANIFEST.txt"
+	check "hammer2_${f}_pfs_list" pfs_list_has "$img" MASTER:DATA MASTER:LOCAL
 	if [ -n "$have_fuse" ]; then
 		check "hammer2_${f}_manifest_fuse" mount_manifest "$img@DATA" \
 		    "$FIX/$f.MANIFEST.txt"
@@ -212,6 +225,30 @@ check hammer2_fsck_reports_bad_freemap_leaf fsck_reports "$T/bad-leaf.img" \
 "$B/h2_corrupt.asan" -F "$H2_FIXDIR/tiny.img" "$T/freemap-hole.img" >/dev/null
 check hammer2_fsck_reports_freemap_hole fsck_reports "$T/freemap-hole.img" \
     "inode block 0x[0-9a-f]* is marked free in the freemap"
+# Through FUSE: the damaged file gives EIO, its neighbours still read,
+# and the daemon keeps serving.
+fuse_eio()
+{
+	timeout 20 "$B/mount_hammer2" "$T/bad-data.img" "$MNT" || return 1
+	_rc=0
+	if timeout 20 cat "$MNT/text-4000.txt" >/dev/null 2>"$T/cat.err"; then
+		echo "damaged file read without error"
+		_rc=1
+	fi
+	grep -q "Input/output error" "$T/cat.err" || _rc=1
+	cat "$T/cat.err"
+	timeout 20 cmp -s "$MNT/hello.txt" - <<HELLO || _rc=1
+Hello, HAMMER2!
+HELLO
+	timeout 20 ls "$MNT/a/b" >/dev/null || _rc=1
+	fusermount3 -u "$MNT" || _rc=1
+	return $_rc
+}
+if [ -n "$have_fuse" ]; then
+	check hammer2_fuse_damaged_block_eio fuse_eio
+else
+	skip hammer2_fuse_damaged_block_eio "no /dev/fuse"
+fi
 truncate -s 20M "$T/bad-data.img"
 check hammer2_fsck_reports_truncation fsck_reports "$T/bad-data.img" \
     ".*cannot open a HAMMER2 volume"
