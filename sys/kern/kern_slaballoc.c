@@ -264,8 +264,8 @@ slab_id_name(u_int id)
 	return (type != NULL ? slab_type_name(type) : "(unknown)");
 }
 
-static int64_t
-slab_type_limit(struct malloc_type *type)
+int64_t
+kmalloc_type_limit(struct malloc_type *type)
 {
 	return (type->ks_limit > 0 ? type->ks_limit : slab_default_limit);
 }
@@ -298,7 +298,7 @@ slab_type_charge(struct malloc_type *type, struct globaldata *gd,
 static __always_inline bool
 slab_type_over_limit(struct malloc_type *type, size_t bytes)
 {
-	int64_t limit = slab_type_limit(type);
+	int64_t limit = kmalloc_type_limit(type);
 	int64_t loose = atomic_load_relaxed(&type->ks_loosememuse);
 
 	if (__predict_true(loose + (int64_t)bytes +
@@ -537,7 +537,7 @@ slab_fail(size_t size, struct malloc_type *type, int flags, bool limit)
 	if (limit)
 		panic("kmalloc: type %s over its limit of %jd bytes (%jd in "
 		    "use, %zu requested)", slab_type_name(type),
-		    (intmax_t)slab_type_limit(type),
+		    (intmax_t)kmalloc_type_limit(type),
 		    (intmax_t)kmalloc_type_memuse(type), size);
 	panic("kmalloc: out of memory allocating %zu bytes, type %s", size,
 	    slab_type_name(type));

@@ -64,6 +64,8 @@ extern size_t slab_zone_limit;
 struct malloc_type;
 u_int	kmalloc_ntypes(void);
 struct malloc_type *kmalloc_type_byid(u_int id);
+/* The limit in force: ks_limit, or the default (half of RAM) if it is 0. */
+int64_t	kmalloc_type_limit(struct malloc_type *type);
 
 /* The benchmark run by "bench kmalloc" (kern_slaballoc_bench.c). */
 void	slab_bench(void);

@@ -1,0 +1,160 @@
+/*
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+/*
+ * kern_slaballoc_bench.c - kmalloc benchmarks, run by the monitor's
+ * "bench kmalloc" (and "make bench", through the boot variable bench=).
+ *
+ * Same cpu: kmalloc+kfree pairs of 64 bytes and 4 KiB in a loop, the
+ * fast path of both (a chunk off the zone's local list and back).
+ * Cross cpu: a producer on this cpu kmallocs and hands the pointers
+ * through a single-producer ring to a consumer thread on the next cpu,
+ * which kfrees them (the remote-free CAS path; the owner later pulls the
+ * chunks back in one swap).  The time is the producer's wall clock per
+ * object.  Each prints "bench: NAME NS ns/op", the median of
+ * SB_REPEATS runs, in the names tools/bench/lwkt.sh pairs with glibc's
+ * malloc/free measured by tools/bench/hostbench.c in the same run.
+ *
+ * Locking: the ring's indices are atomics (one writer each).
+ * More: docs/performance/slab.md.
+ */
+
+#include <sys/types.h>
+#include <sys/systm.h>
+#include <sys/malloc.h>
+#include <sys/slaballoc.h>
+#include <sys/thread.h>
+#include <sys/globaldata.h>
+#include <sys/ktest.h>
+#include <cpu/atomic.h>
+#include <cpu/cpufunc.h>
+
+#define SB_REPEATS		5
+#define SB_SAMECPU_OPS		2000000
+#define SB_XCPU_OPS		1000000
+#define SB_RING_SLOTS		1024	/* power of 2 */
+#define SB_SMALL_BYTES		64
+#define SB_PAGE_BYTES		4096
+#define SB_X100			100	/* ns/op kept with 2 decimals */
+
+MALLOC_DEFINE(M_SLAB_BENCH, "slab_bench", "kmalloc benchmark");
+
+struct sb_ring {
+	void *volatile	sb_slot[SB_RING_SLOTS];
+	volatile u_int	sb_w __cachealign;	/* producer */
+	volatile u_int	sb_r __cachealign;	/* consumer */
+	volatile u_int	sb_done;		/* consumer finished */
+	u_int		sb_ops;
+};
+
+static uint64_t
+sb_median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++) {
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	}
+	return (v[n / 2]);
+}
+
+static void
+sb_report(const char *name, uint64_t *x100)
+{
+	uint64_t m = sb_median(x100, SB_REPEATS);
+
+	kprintf("bench: %s %ju.%02ju ns/op\n", name,
+	    (uintmax_t)(m / SB_X100), (uintmax_t)(m % SB_X100));
+}
+
+static void
+sb_samecpu(size_t size, const char *name)
+{
+	uint64_t res[SB_REPEATS], t0;
+	void *volatile p;
+
+	for (int r = 0; r < SB_REPEATS; r++) {
+		t0 = nanouptime_ns();
+		for (int i = 0; i < SB_SAMECPU_OPS; i++) {
+			p = kmalloc(size, M_SLAB_BENCH, M_WAITOK);
+			kfree(p, M_SLAB_BENCH);
+		}
+		res[r] = (nanouptime_ns() - t0) * SB_X100 / SB_SAMECPU_OPS;
+	}
+	sb_report(name, res);
+}
+
+static void
+sb_consumer(void *arg)
+{
+	struct sb_ring *ring = arg;
+
+	for (u_int i = 0; i < ring->sb_ops; i++) {
+		while (atomic_load_acq_int(&ring->sb_w) == i)
+			cpu_pause();
+		kfree(atomic_load_relaxed(&ring->sb_slot[i &
+		    (SB_RING_SLOTS - 1)]), M_SLAB_BENCH);
+		atomic_store_rel_int(&ring->sb_r, i + 1);
+	}
+	atomic_store_rel_int(&ring->sb_done, 1);
+	wakeup(ring);
+}
+
+static void
+sb_xcpu(size_t size, const char *name)
+{
+	uint64_t res[SB_REPEATS], t0;
+	struct sb_ring *ring;
+
+	ring = kmalloc(sizeof(*ring), M_SLAB_BENCH, M_WAITOK | M_ZERO);
+	ring->sb_ops = SB_XCPU_OPS;
+	for (int r = 0; r < SB_REPEATS; r++) {
+		atomic_store_rel_int(&ring->sb_w, 0);
+		atomic_store_rel_int(&ring->sb_r, 0);
+		atomic_store_rel_int(&ring->sb_done, 0);
+		lwkt_create(sb_consumer, ring, NULL, 0, (mycpuid + 1) % ncpus,
+		    "sb_consumer");
+		t0 = nanouptime_ns();
+		for (u_int i = 0; i < SB_XCPU_OPS; i++) {
+			while (i - atomic_load_acq_int(&ring->sb_r) >=
+			    SB_RING_SLOTS)
+				cpu_pause();
+			atomic_store_relaxed(&ring->sb_slot[i &
+			    (SB_RING_SLOTS - 1)],
+			    kmalloc(size, M_SLAB_BENCH, M_WAITOK));
+			atomic_store_rel_int(&ring->sb_w, i + 1);
+		}
+		while (atomic_load_acq_int(&ring->sb_done) == 0)
+			tsleep(ring, 0, "sbdone", 1);
+		res[r] = (nanouptime_ns() - t0) * SB_X100 / SB_XCPU_OPS;
+	}
+	kfree(ring, M_SLAB_BENCH);
+	sb_report(name, res);
+}
+
+/*
+ * slab_bench - print the kmalloc figures.  Context: thread; on one cpu
+ * the cross-cpu figures are skipped.
+ */
+void
+slab_bench(void)
+{
+	sb_samecpu(SB_SMALL_BYTES, "kmalloc_64_samecpu");
+	sb_samecpu(SB_PAGE_BYTES, "kmalloc_4096_samecpu");
+	if (ncpus < 2) {
+		kprintf("kmalloc: cross-cpu benchmarks need 2 cpus\n");
+		return;
+	}
+	sb_xcpu(SB_SMALL_BYTES, "kmalloc_64_xcpu");
+	sb_xcpu(SB_PAGE_BYTES, "kmalloc_4096_xcpu");
+	slab_reclaim();
+}
+
+KBENCH(kmalloc)
+{
+	slab_bench();
+}
