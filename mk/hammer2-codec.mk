@@ -8,7 +8,8 @@
 #   - linked into the unit tests under ASan/UBSan, cross-checked against
 #     Debian's liblz4 and zlib (TEST_DEPS);
 #   - a libFuzzer target (clang) over both decoders (TEST_DEPS);
-#   - an -O2 benchmark against liblz4 and zlib (make bench-hammer2-codec).
+#   - an -O2 benchmark against liblz4 and zlib (make bench-hammer2-codec,
+#     results in docs/performance/hammer2-codec.md).
 
 H2C_DIR		:= sys/vfs/hammer2
 H2C_TDIR	:= tests/hammer2-codec

@@ -125,7 +125,8 @@
 /*
  * Decode one raw LZ4 block (no frame, no length prefix).  Returns 0, or
  * HAMMER2_CODEC_EIO if the block is malformed or would produce more than
- * dstcap bytes.  *outlenp = bytes produced.
+ * dstcap bytes.  *outlenp = bytes produced; dst bytes past that, up to
+ * dstcap, may have been scribbled on.
  */
 int hammer2_lz4_decompress(const void *src, size_t srclen, void *dst,
     size_t dstcap, size_t *outlenp);

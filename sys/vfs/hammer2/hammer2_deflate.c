@@ -86,7 +86,8 @@
 #define ZLIB_FCHECK_MOD		31
 #define ZLIB_FLEVEL_SHIFT	6
 #define ADLER_MOD		65521u
-#define ADLER_NMAX		5552
+#define ADLER_NMAX		5552	/* bytes before the sums may overflow */
+#define ADLER_UNROLL		16
 
 enum dfl_btype { DFL_STORED = 0, DFL_FIXED = 1, DFL_DYNAMIC = 2 };
 
@@ -601,6 +602,25 @@ dfl_insert_upto(struct dfl_work *w, const uint8_t *src, size_t n,
 		*insertedp = upto;
 }
 
+/* Number of equal leading bytes of a and b, at most limit. */
+static size_t
+dfl_match_length(const uint8_t *a, const uint8_t *b, size_t limit)
+{
+	uint64_t x, y;
+	size_t len = 0;
+
+	while (limit - len >= sizeof(x)) {
+		memcpy(&x, a + len, sizeof(x));
+		memcpy(&y, b + len, sizeof(y));
+		if (x != y)
+			return (len + (size_t)(__builtin_ctzll(x ^ y) >> 3));
+		len += sizeof(x);
+	}
+	while (len < limit && a[len] == b[len])
+		len++;
+	return (len);
+}
+
 /*
  * Longest match for src[pos..n) among earlier positions on its chain,
  * following at most chain links.  Returns its length (0 if < 3), the
@@ -622,9 +642,7 @@ dfl_longest_match(const struct dfl_work *w, const uint8_t *src, size_t pos,
 	cand = head - 1;
 	while (chain-- > 0 && pos - cand < DFL_WSIZE) {
 		if (src[cand + best] == src[pos + best]) {
-			for (len = 0; len < limit &&
-			    src[cand + len] == src[pos + len];)
-				len++;
+			len = dfl_match_length(src + cand, src + pos, limit);
 			if (len > best) {
 				best = len;
 				*distp = pos - cand;
@@ -718,12 +736,20 @@ static uint32_t
 dfl_adler32(const uint8_t *p, size_t len)
 {
 	uint32_t a = 1, b = 0;
-	size_t k;
+	size_t n;
+	int k;
 
 	while (len > 0) {
-		k = len < ADLER_NMAX ? len : ADLER_NMAX;
-		len -= k;
-		while (k-- > 0) {
+		n = len < ADLER_NMAX ? len : ADLER_NMAX;
+		len -= n;
+		for (; n >= ADLER_UNROLL; n -= ADLER_UNROLL) {
+			for (k = 0; k < ADLER_UNROLL; k++) {
+				a += p[k];
+				b += a;
+			}
+			p += ADLER_UNROLL;
+		}
+		while (n-- > 0) {
 			a += *p++;
 			b += a;
 		}

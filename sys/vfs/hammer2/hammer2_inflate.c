@@ -75,6 +75,7 @@
 #define INF_NUM_LEN_SYMS	29
 #define INF_FAST_LEN_SHIFT	12	/* fast entry: len << 12 | sym */
 #define INF_FAST_SYM_MASK	0x0FFF
+#define INF_REFILL_BYTES	8	/* little-endian word refill */
 
 #define ZLIB_CM_DEFLATE		8
 #define ZLIB_CINFO_MAX		7
@@ -84,6 +85,7 @@
 #define ZLIB_TRAILER_BYTES	4
 #define ADLER_MOD		65521u
 #define ADLER_NMAX		5552	/* bytes before the sums may overflow */
+#define ADLER_UNROLL		16
 
 /*
  * The table builders keep their code-length arrays in their own frame,
@@ -145,6 +147,16 @@ static const uint8_t inf_cl_order[INF_NUM_CL] = {
 static void
 inf_refill(struct inflate_state *s)
 {
+	uint64_t w;
+
+	if (s->is_inend - s->is_in >= INF_REFILL_BYTES) {
+		/* Load 8 bytes, keep the whole bytes that fit. */
+		memcpy(&w, s->is_in, sizeof(w));
+		s->is_bitbuf |= w << s->is_bitcnt;
+		s->is_in += (63 - s->is_bitcnt) >> 3;
+		s->is_bitcnt |= 56;
+		return;
+	}
 	while (s->is_bitcnt <= 56 && s->is_in < s->is_inend) {
 		s->is_bitbuf |= (uint64_t)*s->is_in++ << s->is_bitcnt;
 		s->is_bitcnt += 8;
@@ -423,10 +435,18 @@ inf_adler32(const uint8_t *p, size_t len)
 {
 	uint32_t a = 1, b = 0;
 	size_t n;
+	int k;
 
 	while (len > 0) {
 		n = len < ADLER_NMAX ? len : ADLER_NMAX;
 		len -= n;
+		for (; n >= ADLER_UNROLL; n -= ADLER_UNROLL) {
+			for (k = 0; k < ADLER_UNROLL; k++) {
+				a += p[k];
+				b += a;
+			}
+			p += ADLER_UNROLL;
+		}
 		while (n-- > 0) {
 			a += *p++;
 			b += a;

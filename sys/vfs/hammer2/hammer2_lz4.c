@@ -46,6 +46,9 @@
  * Invariants: the decoder checks every length against the bytes left in
  * both buffers before using it, so it never reads or writes out of bounds
  * and each input byte is read once (work is bounded by srclen + dstcap).
+ * For speed, short copies move a fixed 16 or 18 bytes when both buffers
+ * have that much room, so bytes of dst past the decoded length may be
+ * overwritten (hammer2_block_decompress() zero-fills them afterwards).
  * The compressor's hash table (LZ4_HASH_ENTRIES positions + 1, 0 = empty)
  * lives in the caller's work area.
  *
@@ -75,6 +78,7 @@
 #define LZ4_SKIP_SHIFT		6	/* skip faster through incompressibles */
 #define LZ4_SRC_MAX		0x7FFFFFFFu	/* positions fit in uint32_t */
 #define LZ4_WORD_BYTES		8
+#define LZ4_WILD_BYTES		16	/* short copies move this much */
 
 struct lz4_work {
 	uint32_t	lw_table[LZ4_HASH_ENTRIES];	/* position + 1, 0 = none */
@@ -115,7 +119,15 @@ lz4_copy_match(uint8_t *op, size_t offset, size_t len, const uint8_t *oend)
 {
 	const uint8_t *mp = op - offset;
 	uint8_t *mend = op + len;
+	size_t step;
 
+	if (offset >= LZ4_WILD_BYTES && len <= LZ4_WILD_BYTES + 2 &&
+	    (size_t)(oend - op) >= 2 * LZ4_WILD_BYTES) {
+		/* The common short match: two fixed-size copies. */
+		memcpy(op, mp, LZ4_WILD_BYTES);
+		memcpy(op + LZ4_WILD_BYTES, mp + LZ4_WILD_BYTES, 2);
+		return;
+	}
 	if (offset >= LZ4_WORD_BYTES &&
 	    (size_t)(oend - op) >= len + LZ4_WORD_BYTES) {
 		/* Each 8-byte step reads bytes already written. */
@@ -123,6 +135,23 @@ lz4_copy_match(uint8_t *op, size_t offset, size_t len, const uint8_t *oend)
 			memcpy(op, mp, LZ4_WORD_BYTES);
 			op += LZ4_WORD_BYTES;
 			mp += LZ4_WORD_BYTES;
+		}
+		return;
+	}
+	if ((size_t)(oend - op) >= len + LZ4_WORD_BYTES) {
+		/*
+		 * Short offset: the match repeats a period of offset bytes,
+		 * so after step (a multiple of offset >= 8) bytes copied one
+		 * by one, 8-byte copies from step bytes back never overlap.
+		 */
+		step = offset;
+		while (step < LZ4_WORD_BYTES)
+			step += offset;
+		while (op < mend && op < mp + offset + step)
+			*op++ = *mp++;
+		while (op < mend) {
+			memcpy(op, op - step, LZ4_WORD_BYTES);
+			op += LZ4_WORD_BYTES;
 		}
 		return;
 	}
@@ -159,7 +188,11 @@ hammer2_lz4_decompress(const void *src, size_t srclen, void *dst,
 			return (HAMMER2_CODEC_EIO);
 		if (lit > (size_t)(iend - ip) || lit > (size_t)(oend - op))
 			return (HAMMER2_CODEC_EIO);
-		memcpy(op, ip, lit);
+		if (lit <= LZ4_WILD_BYTES && iend - ip >= LZ4_WILD_BYTES &&
+		    oend - op >= LZ4_WILD_BYTES)
+			memcpy(op, ip, LZ4_WILD_BYTES);	/* fixed size: inline */
+		else
+			memcpy(op, ip, lit);
 		op += lit;
 		ip += lit;
 		if (ip == iend)
