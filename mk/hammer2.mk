@@ -28,6 +28,7 @@ H2_TOOLS	:= $(H2_BIN)/fsck_hammer2 $(H2_BIN)/hammer2 \
 		   $(H2_BIN)/mount_hammer2 $(H2_BIN)/newfs_hammer2
 H2_TESTS	:= $(H2_BIN)/h2_manifest $(H2_BIN)/h2_manifest.asan \
 		   $(H2_BIN)/h2_corrupt.asan $(H2_BIN)/fsck_hammer2.asan \
+		   $(H2_BIN)/h2_unit.asan \
 		   $(H2_BIN)/h2_fuzz
 
 # The core compiled as kernel code (freestanding, small frames), with gcc

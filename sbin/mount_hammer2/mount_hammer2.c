@@ -11,7 +11,7 @@
  * and the PFS root (inum 1) is FUSE_ROOT_ID (also 1).  lookup resolves a
  * name with the core's directory hash lookup and loads the inode through
  * the PFS inode index; readdir offsets are directory keys with bit 63
- * stripped, plus one (0 and 1 are "." and ".."); read and readlink go
+ * stripped (0 and 1 are "." and ".."); read and readlink go
  * through hammer2_file_read().  Loaded inodes sit in a direct-mapped
  * cache; metadata blocks are cached by the core.
  *
@@ -270,11 +270,24 @@ mh2_rd_add(struct mh2_rd *rd, const char *name, fuse_ino_t ino, mode_t mode,
 	return (true);
 }
 
+/*
+ * readdir cookies: 0 and 1 are "." and "..", an entry's cookie is its key
+ * without bit 63 (never below 2 even for a corrupt key, so a directory
+ * listing cannot restart itself); the next call resumes after it.
+ */
+static off_t
+mh2_cookie(hammer2_key_t key)
+{
+	hammer2_key_t c = key & ~HAMMER2_DIRHASH_VISIBLE;
+
+	return ((off_t)(c < 2 ? 2 : c));
+}
+
 static int
 mh2_readdir_cb(void *arg, const struct hammer2_dirent *de)
 {
 	struct mh2_rd *rd = arg;
-	off_t next = (off_t)((de->de_key & ~HAMMER2_DIRHASH_VISIBLE) + 1);
+	off_t next = mh2_cookie(de->de_key);
 
 	if (!mh2_rd_add(rd, de->de_name, de->de_inum,
 		mh2_type_mode(de->de_type), next))
@@ -312,8 +325,12 @@ mh2_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (off <= 1 && !mh2_rd_add(&rd, "..", ino == FUSE_ROOT_ID ? ino :
 		dir.ino_data.meta.iparent, S_IFDIR, 2))
 		goto reply;
+	if (off >= 2 && ((hammer2_key_t)off | HAMMER2_DIRHASH_VISIBLE) ==
+	    HAMMER2_KEY_MAX)
+		goto reply;	/* the last possible key was returned */
 	error = hammer2_dir_scan(&m->m_pfs, &dir, off <= 1 ? 0 :
-	    (hammer2_key_t)off | HAMMER2_DIRHASH_VISIBLE, mh2_readdir_cb, &rd);
+	    ((hammer2_key_t)off | HAMMER2_DIRHASH_VISIBLE) + 1, mh2_readdir_cb,
+	    &rd);
 reply:
 	if (error != 0 && rd.rd_used == 0)
 		fuse_reply_err(req, error);

@@ -38,6 +38,7 @@ d6e8905688708000 hello.txt
 	[ "$out" = "$want" ] || { printf '%s\n' "$out"; return 1; }
 }
 check hammer2_dirhash_vectors hash_vectors
+check hammer2_unit "$B/h2_unit.asan"
 
 # Errors are reported, never a crash: no such file, not HAMMER2, usage.
 expect_fail()
