@@ -12,7 +12,7 @@ VK_PLAT		:= sys/platform/vkernel64
 VK_KSRCS	:= $(KERN_MI_SRCS) $(VK_PLAT)/machdep.c $(VK_PLAT)/cpu_switch.c
 VK_ASRCS	:= $(VK_PLAT)/switch.S
 VK_HSRCS	:= $(sort $(wildcard $(VK_PLAT)/host/*.c))
-VK_LIBS		:= -lpthread
+VK_LIBS		:= -lpthread -rdynamic
 VK_NCPUS	?= 4
 
 # $(1): output directory suffix, $(2): sanitizer flags

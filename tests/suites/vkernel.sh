@@ -62,7 +62,7 @@ check_out()
 	if grep -qE "$2" "$mon"; then pass "monitor: $1"; else
 		fail "monitor: $1" "no match for /$2/"; cat "$mon"; fi
 }
-check_out banner 'Anax [0-9.]+ \(vkernel64\): 3 cpus, 512 MiB memory'
+check_out banner 'Anax [0-9.]+ \(vkernel64\): 3 cpus, [0-9]+ MiB memory'
 check_out help-lists-ps '^  ps +list all threads'
 check_out cpus-table '^2 +[0-9]+ +[0-9]+ '
 check_out ps-shows-idle '^2 +0x[0-9a-f]+ +0 +(IDLE|RUN) .*idle_2$'
@@ -86,7 +86,7 @@ fi
 printf 'panic oops\n' | timeout 30 "$vk" -n 2 >"$logdir/panic.log" 2>&1
 rc=$?
 if [ "$rc" -eq 3 ] && grep -q '^panic: kmonitor: oops' "$logdir/panic.log" &&
-    grep -q 'cmd_panic' "$logdir/panic.log"; then
+    grep -q 'kmonitor_exec' "$logdir/panic.log"; then
 	pass "panic: message, backtrace, status 3"
 else
 	fail "panic: message, backtrace, status 3" "rc $rc"
