@@ -692,21 +692,42 @@ slab_large_free(void *ptr, struct slab_ptrinfo *pi, struct malloc_type *type)
 	kmem_free(ptr, pi->pi_bytes);
 }
 
-/* Mark chunk idx of z free; panics on a double free or the wrong type. */
+static void __dead2
+slab_untag_panic(void *ptr, u_int otag, struct malloc_type *type)
+{
+	if (otag == 0)
+		panic("kfree: double free of %p, type %s", ptr,
+		    slab_type_name(type));
+	panic("kfree: %p allocated with type %s, freed with type %s", ptr,
+	    slab_id_name(otag), slab_type_name(type));
+}
+
+/*
+ * Mark chunk idx of z free; panics on a double free or the wrong type.
+ * Another cpu's chunk is untagged with an atomic swap, so that two cpus
+ * freeing it at once cannot both succeed.  Our own chunk is untagged
+ * with a plain load and store in our critical section (a locked swap is
+ * a third of the cost of a free): only a double free racing with a
+ * remote free of the same chunk could slip past, and then the second
+ * copy on a free list is caught when it is allocated again (its tag is
+ * no longer 0).
+ */
 static __always_inline void
 slab_chunk_untag(struct slab_zone *z, u_int idx, void *ptr, u_int id,
-    struct malloc_type *type)
+    struct malloc_type *type, bool local)
 {
 	uint16_t otag;
 
-	otag = __atomic_exchange_n(&z->z_tags[idx], 0, __ATOMIC_ACQ_REL);
-	if (__predict_false(otag != id)) {
-		if (otag == 0)
-			panic("kfree: double free of %p, type %s", ptr,
-			    slab_type_name(type));
-		panic("kfree: %p allocated with type %s, freed with type %s",
-		    ptr, slab_id_name(otag), slab_type_name(type));
+	if (local) {
+		otag = atomic_load_relaxed(&z->z_tags[idx]);
+		if (__predict_true(otag == id))
+			atomic_store_relaxed(&z->z_tags[idx], 0);
+	} else {
+		otag = __atomic_exchange_n(&z->z_tags[idx], 0,
+		    __ATOMIC_ACQ_REL);
 	}
+	if (__predict_false(otag != id))
+		slab_untag_panic(ptr, otag, type);
 }
 
 /* Push a chunk onto another cpu's zone.  z must not be touched after. */
@@ -765,18 +786,22 @@ kfree(void *ptr, struct malloc_type *type)
 		return;
 	}
 	z = pi.pi_zone;
-	slab_chunk_untag(z, pi.pi_index, ptr, id, type);
 	gd = mycpu;
+	if (z->z_gd == gd) {
+		crit_enter_gd(gd);
+		slab_chunk_untag(z, pi.pi_index, ptr, id, type, true);
+		slab_type_charge(type, gd, -(int64_t)pi.pi_bytes, -1);
+		slab_chunk_free_local(&gd->gd_slab, z, ptr);
+		crit_exit_gd(gd);
+		return;
+	}
+	slab_chunk_untag(z, pi.pi_index, ptr, id, type, false);
 	crit_enter_gd(gd);
 	slab_type_charge(type, gd, -(int64_t)pi.pi_bytes, -1);
-	if (z->z_gd == gd) {
-		slab_chunk_free_local(&gd->gd_slab, z, ptr);
-	} else {
-		atomic_store_relaxed(&gd->gd_slab.sl_remote_frees,
-		    gd->gd_slab.sl_remote_frees + 1);
-		slab_chunk_free_remote(z, ptr);
-	}
+	atomic_store_relaxed(&gd->gd_slab.sl_remote_frees,
+	    gd->gd_slab.sl_remote_frees + 1);
 	crit_exit_gd(gd);
+	slab_chunk_free_remote(z, ptr);
 }
 
 /*
