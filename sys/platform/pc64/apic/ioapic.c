@@ -12,7 +12,7 @@
  * x2APIC and no interrupt remapping only ids below 256 are reachable,
  * which the boot cpu always is on QEMU).  Every entry starts masked;
  * ioapic_route() unmasks one.  The legacy 8259 PICs are masked so they
- * never deliver anything.
+ * never deliver anything (pic_disable).
  *
  * Locking: boot cpu only, before interrupts are enabled.
  */
@@ -38,9 +38,16 @@
 #define MPS_POLARITY_LOW	0x3
 #define MPS_TRIGGER_SHIFT	2
 #define MPS_TRIGGER_LEVEL	0x3
+#define PIC1_CMD		0x20
 #define PIC1_DATA		0x21
+#define PIC2_CMD		0xa0
 #define PIC2_DATA		0xa1
+#define PIC_ICW1_INIT_ICW4	0x11
+#define PIC_ICW3_MASTER		0x04	/* slave on IRQ 2 */
+#define PIC_ICW3_SLAVE		0x02
+#define PIC_ICW4_8086		0x01
 #define PIC_MASK_ALL		0xff
+#define PIC_SLAVE_VECTORS	8
 
 static volatile uint32_t *ioapic_regs;
 static u_int ioapic_npins;
@@ -59,11 +66,31 @@ ioapic_write(u_int reg, uint32_t val)
 	ioapic_regs[IOAPIC_DATA / 4] = val;
 }
 
+/*
+ * pic_disable - move the 8259s' vectors off the exceptions (the BIOS
+ * leaves IRQ 0 on vector 8, the double fault) and mask every line.
+ * NOTE: this must run while LINT0 still accepts the PIC (before
+ * lapic_init): QEMU withdraws a PIC interrupt already requested from the
+ * cpu only when the PIC line drops while LINT0 is in ExtINT mode.
+ */
+void
+pic_disable(void)
+{
+	outb(PIC1_CMD, PIC_ICW1_INIT_ICW4);
+	outb(PIC2_CMD, PIC_ICW1_INIT_ICW4);
+	outb(PIC1_DATA, IRQ_VECTOR_BASE);
+	outb(PIC2_DATA, IRQ_VECTOR_BASE + PIC_SLAVE_VECTORS);
+	outb(PIC1_DATA, PIC_ICW3_MASTER);
+	outb(PIC2_DATA, PIC_ICW3_SLAVE);
+	outb(PIC1_DATA, PIC_ICW4_8086);
+	outb(PIC2_DATA, PIC_ICW4_8086);
+	outb(PIC1_DATA, PIC_MASK_ALL);
+	outb(PIC2_DATA, PIC_MASK_ALL);
+}
+
 void
 ioapic_init(void)
 {
-	outb(PIC1_DATA, PIC_MASK_ALL);
-	outb(PIC2_DATA, PIC_MASK_ALL);
 	ioapic_regs = (volatile uint32_t *)pmap_mapdev(acpi_ioapic_phys(),
 	    PAGE_SIZE);
 	ioapic_npins = ((ioapic_read(IOAPIC_VER) >> IOAPIC_MAXREDIR_SHIFT) &

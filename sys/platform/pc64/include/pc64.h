@@ -163,6 +163,7 @@ void	lapic_ipi(uint32_t apicid, uint32_t icr_lo);
 void	lapic_ipi_wait(void);
 void	lapic_timer_start(uint32_t count);
 bool	lapic_x2apic(void);
+void	pic_disable(void);
 void	ioapic_init(void);
 void	ioapic_route(int irq, int vector);
 void	lapic_timer_oneshot_max(void);

@@ -96,6 +96,7 @@ pc64_init(uint32_t mbi_phys)
 	idt_init();
 	idt_load();
 	pmap_bootstrap();
+	pic_disable();
 	vga_rebase(PHYS_TO_DMAP(VGA_TEXT_PHYS));
 	acpi_init(mb_rsdp());
 	lapic_init();
