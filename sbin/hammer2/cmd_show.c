@@ -83,6 +83,22 @@ show_leaf(const struct hammer2_bmap_data *bm, int tab, uint64_t key)
 	}
 }
 
+/* A directory entry's fields; name is the check area or the name block. */
+static void
+show_dirent(const struct hammer2_blockref *bref, const void *name,
+    size_t namecap, int tab)
+{
+	size_t namlen = bref->embed.dirent.namlen;
+
+	printf("%*sfilename \"%.*s\"\n", tab + 2, "",
+	    (int)(namlen < namecap ? namlen : namecap), (const char *)name);
+	printf("%*sinum 0x%016jx\n", tab + 2, "",
+	    (uintmax_t)bref->embed.dirent.inum);
+	printf("%*snlen %zu\n", tab + 2, "", namlen);
+	printf("%*stype %s\n", tab + 2, "",
+	    hammer2_objtype_name(bref->embed.dirent.type));
+}
+
 static void
 show_body(struct hammer2_dev *dev, int tab, const struct hammer2_blockref *bref,
     const void *data, size_t len, int depth)
@@ -105,8 +121,7 @@ show_body(struct hammer2_dev *dev, int tab, const struct hammer2_blockref *bref,
 		show_leaf(data, tab + 4, bref->key);
 		break;
 	case HAMMER2_BREF_TYPE_DIRENT:
-		printf("%*sfilename \"%.*s\"\n", tab + 4, "",
-		    (int)bref->embed.dirent.namlen, (const char *)data);
+		show_dirent(bref, data, len, tab);
 		break;
 	default:
 		break;
@@ -124,23 +139,16 @@ show_bref(struct hammer2_dev *dev, int tab, int idx,
 	printf("%*s%s.%-3d %016jx %016jx/%-2d\n", tab, "",
 	    hammer2_bref_type_name(bref->type), idx, (uintmax_t)bref->data_off,
 	    (uintmax_t)bref->key, bref->keybits);
-	printf("%*s vol=0 mir=%016jx mod=%016jx lfcnt=%d\n", tab, "",
+	printf("%*s vol=0 mir=%016jx mod=%016jx lfcnt=%d%s\n", tab, "",
 	    (uintmax_t)bref->mirror_tid, (uintmax_t)bref->modify_tid,
-	    bref->leaf_count);
-	if (bref->type == HAMMER2_BREF_TYPE_DIRENT) {
-		printf("%*s dirent inum=0x%016jx type=%s namlen=%u", tab, "",
-		    (uintmax_t)bref->embed.dirent.inum,
-		    hammer2_objtype_name(bref->embed.dirent.type),
-		    bref->embed.dirent.namlen);
-		if (hammer2_bref_bytes(bref) == 0) {
-			printf(" name \"%.*s\"\n",
-			    bref->embed.dirent.namlen <=
-				HAMMER2_DIRENT_INLINE_MAX ?
-			    (int)bref->embed.dirent.namlen : 0,
-			    (const char *)bref->check.buf);
-			return;
-		}
-		putchar('\n');
+	    bref->leaf_count, bref->type == HAMMER2_BREF_TYPE_DIRENT &&
+	    hammer2_bref_bytes(bref) == 0 ? " {" : "");
+	if (bref->type == HAMMER2_BREF_TYPE_DIRENT &&
+	    hammer2_bref_bytes(bref) == 0) {
+		show_dirent(bref, bref->check.buf, sizeof(bref->check.buf),
+		    tab);
+		printf("%*s} (dirent.%d)\n", tab, "", idx);
+		return;
 	}
 	if (bref->type == HAMMER2_BREF_TYPE_DATA)
 		return;
@@ -159,7 +167,16 @@ show_bref(struct hammer2_dev *dev, int tab, int idx,
 	}
 	printf(" {\n");
 	show_body(dev, tab, bref, data, len, depth);
-	printf("%*s}\n", tab, "");
+	if (bref->type == HAMMER2_BREF_TYPE_INODE)
+		printf("%*s} (%s.%d, \"%.*s\")\n", tab, "",
+		    hammer2_bref_type_name(bref->type), idx,
+		    ((const struct hammer2_inode_data *)data)->meta.name_len <=
+			HAMMER2_INODE_MAXNAME ?
+		    (int)((const struct hammer2_inode_data *)data)->meta.name_len :
+		    0, (const char *)((const struct hammer2_inode_data *)data)->filename);
+	else
+		printf("%*s} (%s.%d)\n", tab, "",
+		    hammer2_bref_type_name(bref->type), idx);
 	hammer2_bref_release(dev, data, len);
 }
 
@@ -176,11 +193,13 @@ cmd_show(const char *path, int freemap)
 	printf("Volume header %d: mirror_tid=%016jx freemap_tid=%016jx\n",
 	    dev->d_volhdr_index, (uintmax_t)vd->mirror_tid,
 	    (uintmax_t)vd->freemap_tid);
-	printf("volume.0     %016jx 0000000000000000/0 {\n",
-	    (uintmax_t)vd->volu_size);
+	printf("volume.%-7d %016jx 0000000000000000/0 {\n",
+	    dev->d_volhdr_index,
+	    (uintmax_t)((uint64_t)dev->d_volhdr_index * HAMMER2_ZONE_BYTES64 |
+	    HAMMER2_RADIX_MAX));
 	show_array(dev, 2, freemap ? vd->freemap_blockset.blockref :
 	    vd->sroot_blockset.blockref, HAMMER2_SET_COUNT, 0);
-	printf("}\n");
+	printf("} (volume.%d)\n", dev->d_volhdr_index);
 	h2_host_close(dev);
 	return (0);
 }
