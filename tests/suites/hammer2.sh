@@ -16,9 +16,11 @@ mkdir -p "$T"
 MNT=$T/mnt
 FIX=$SHARED/fixtures/hammer2
 
+LOOPDEV=
 cleanup()
 {
 	fusermount3 -u "$MNT" 2>/dev/null
+	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -174,6 +176,20 @@ if [ -n "$have_fuse" ]; then
 	check hammer2_fuse_no_such_pfs no_such_pfs "$H2_FIXDIR/tiny.img@NOPE"
 else
 	skip hammer2_snapshot_manifest_fuse_snap1 "no /dev/fuse"
+fi
+
+# A block device, not just an image file: tiny.img on a read-only loop
+# device (skipped where loop devices are unavailable).
+if [ -n "$have_fuse" ] && LOOPDEV=$(losetup -f --show -r "$H2_FIXDIR/tiny.img" 2>/dev/null) &&
+    [ -b "$LOOPDEV" ]; then
+	check hammer2_blockdev_fsck "$B/fsck_hammer2" "$LOOPDEV"
+	check hammer2_blockdev_manifest_fuse mount_manifest "$LOOPDEV@DATA" \
+	    "$FIX/tiny.MANIFEST.txt"
+	losetup -d "$LOOPDEV"
+	LOOPDEV=
+else
+	LOOPDEV=
+	skip hammer2_blockdev_manifest_fuse "no loop device or FUSE"
 fi
 
 # Header selection: copy 0 of the 8 GiB image is the empty newfs state.
