@@ -474,6 +474,16 @@ test_enospc(void)
 	free(c);
 }
 
+/* A heap copy of exactly n bytes, so ASan catches any over-read. */
+static uint8_t *
+exact_copy(const uint8_t *p, size_t n)
+{
+	uint8_t *e = malloc(n > 0 ? n : 1);
+
+	memcpy(e, p, n);
+	return (e);
+}
+
 /* True if the LZ4 block has a match with offset 0 (invalid by the spec). */
 static bool
 lz4_has_zero_offset(const uint8_t *p, size_t len)
@@ -522,7 +532,7 @@ test_corruption(void)
 	static const size_t csizes[] = { 1, 20, 300, 4000, 65536 };
 	uint8_t *c = malloc(HAMMER2_LZ4_BOUND(65536) + 1024);
 	uint8_t *m = malloc(HAMMER2_LZ4_BOUND(65536) + 1024);
-	uint8_t *d = guarded(65536), *d2 = malloc(65536);
+	uint8_t *d = guarded(65536), *d2 = malloc(65536), *e;
 	size_t si, k, n, clen, dlen, cut, bit;
 	int r, rl, zflips = 0, zrejected = 0, lz4agree = 0, lz4cases = 0;
 	int lz4strict = 0;
@@ -534,7 +544,9 @@ test_corruption(void)
 			(void)hammer2_zlib_deflate(samples[si].s_data, n, c,
 			    HAMMER2_ZLIB_BOUND(n), 6, work, &clen);
 			for (cut = 0; cut < clen; cut += 1 + cut / 64) {
-				r = hammer2_zlib_inflate(c, cut, d, n, &dlen);
+				e = exact_copy(c, cut);
+				r = hammer2_zlib_inflate(e, cut, d, n, &dlen);
+				free(e);
 				if (r != HAMMER2_CODEC_EIO) {
 					ok = okz = false;
 					snprintf(errmsg, sizeof(errmsg),
@@ -546,7 +558,9 @@ test_corruption(void)
 			    bit += 1 + rng() % (clen / 8 + 1)) {
 				memcpy(m, c, clen);
 				m[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-				r = hammer2_zlib_inflate(m, clen, d, n, &dlen);
+				e = exact_copy(m, clen);
+				r = hammer2_zlib_inflate(e, clen, d, n, &dlen);
+				free(e);
 				zflips++;
 				if (r == HAMMER2_CODEC_EIO)
 					zrejected++;
@@ -567,8 +581,10 @@ test_corruption(void)
 				memcpy(m, c, clen);
 				if (cut < clen)
 					m[cut] ^= (uint8_t)(1 + rng() % 255);
-				r = hammer2_lz4_decompress(m, cut < clen ?
+				e = exact_copy(m, cut < clen ? clen : cut / 2);
+				r = hammer2_lz4_decompress(e, cut < clen ?
 				    clen : cut / 2, d, n, &dlen);
+				free(e);
 				rl = LZ4_decompress_safe((char *)m, (char *)d2,
 				    (int)(cut < clen ? clen : cut / 2),
 				    (int)n);

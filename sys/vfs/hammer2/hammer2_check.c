@@ -100,7 +100,6 @@ uint32_t
 hammer2_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	uint64_t w;
 
 	crc ^= CRC32C_XOR;
 	while (len > 0 && ((uintptr_t)p & (CRC32C_SLICE_BYTES - 1)) != 0) {
@@ -108,7 +107,8 @@ hammer2_crc32c(uint32_t crc, const void *buf, size_t len)
 		len--;
 	}
 	while (len >= CRC32C_SLICE_BYTES) {
-		w = load_le64(p) ^ crc;
+		uint64_t w = load_le64(p) ^ crc;
+
 		crc = crc32c_table[7][w & 0xFF] ^
 		    crc32c_table[6][(w >> 8) & 0xFF] ^
 		    crc32c_table[5][(w >> 16) & 0xFF] ^
@@ -158,13 +158,14 @@ hammer2_xxh64(const void *buf, size_t len, uint64_t seed)
 {
 	const uint8_t *p = buf;
 	const uint8_t *end = p + len;
-	uint64_t h, v1, v2, v3, v4;
+	uint64_t h;
 
 	if (len >= XXH_STRIPE_BYTES) {
-		v1 = seed + XXH_P1 + XXH_P2;
-		v2 = seed + XXH_P2;
-		v3 = seed;
-		v4 = seed - XXH_P1;
+		uint64_t v1 = seed + XXH_P1 + XXH_P2;
+		uint64_t v2 = seed + XXH_P2;
+		uint64_t v3 = seed;
+		uint64_t v4 = seed - XXH_P1;
+
 		do {
 			v1 = xxh64_round(v1, load_le64(p));
 			v2 = xxh64_round(v2, load_le64(p + 8));
@@ -245,38 +246,67 @@ load_be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3]);
 }
 
+#define SHA256_S0(x)	(rotr32(x, 2) ^ rotr32(x, 13) ^ rotr32(x, 22))
+#define SHA256_S1(x)	(rotr32(x, 6) ^ rotr32(x, 11) ^ rotr32(x, 25))
+#define SHA256_CH(x, y, z)	(((x) & (y)) ^ (~(x) & (z)))
+#define SHA256_MAJ(x, y, z)	(((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
+/*
+ * One round.  Instead of shifting a..h every round, the caller rotates
+ * the argument names, so eight rounds leave the variables in place.
+ */
+#define SHA256_ROUND(a, b, c, d, e, f, g, h, i) do {			\
+	uint32_t t1_ = (h) + SHA256_S1(e) + SHA256_CH(e, f, g) +	\
+	    sha256_k[i] + w[i];						\
+	uint32_t t2_ = SHA256_S0(a) + SHA256_MAJ(a, b, c);		\
+	(d) += t1_;							\
+	(h) = t1_ + t2_;						\
+} while (0)
+
 /* Run the compression function over one 64-byte block. */
 static void
 sha256_block(uint32_t state[SHA256_WORDS], const uint8_t *blk)
 {
-	uint32_t w[SHA256_ROUNDS], v[SHA256_WORDS];
-	uint32_t t1, t2;
-	int i, j;
+	uint32_t w[SHA256_ROUNDS];
+	uint32_t a, b, c, d, e, f, g, h;
+	int i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = load_be32(blk + 4 * i);
 	for (; i < SHA256_ROUNDS; i++) {
+		uint32_t t1, t2;
+
 		t1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^
 		    (w[i - 2] >> 10);
 		t2 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^
 		    (w[i - 15] >> 3);
 		w[i] = t1 + w[i - 7] + t2 + w[i - 16];
 	}
-	/* v[0..7] are the working variables a..h. */
-	memcpy(v, state, sizeof(v));
-	for (i = 0; i < SHA256_ROUNDS; i++) {
-		t1 = v[7] + (rotr32(v[4], 6) ^ rotr32(v[4], 11) ^
-		    rotr32(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
-		    sha256_k[i] + w[i];
-		t2 = (rotr32(v[0], 2) ^ rotr32(v[0], 13) ^ rotr32(v[0], 22)) +
-		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		for (j = SHA256_WORDS - 1; j > 0; j--)
-			v[j] = v[j - 1];
-		v[4] += t1;
-		v[0] = t1 + t2;
+	a = state[0];
+	b = state[1];
+	c = state[2];
+	d = state[3];
+	e = state[4];
+	f = state[5];
+	g = state[6];
+	h = state[7];
+	for (i = 0; i < SHA256_ROUNDS; i += 8) {
+		SHA256_ROUND(a, b, c, d, e, f, g, h, i);
+		SHA256_ROUND(h, a, b, c, d, e, f, g, i + 1);
+		SHA256_ROUND(g, h, a, b, c, d, e, f, i + 2);
+		SHA256_ROUND(f, g, h, a, b, c, d, e, i + 3);
+		SHA256_ROUND(e, f, g, h, a, b, c, d, i + 4);
+		SHA256_ROUND(d, e, f, g, h, a, b, c, i + 5);
+		SHA256_ROUND(c, d, e, f, g, h, a, b, i + 6);
+		SHA256_ROUND(b, c, d, e, f, g, h, a, i + 7);
 	}
-	for (j = 0; j < SHA256_WORDS; j++)
-		state[j] += v[j];
+	state[0] += a;
+	state[1] += b;
+	state[2] += c;
+	state[3] += d;
+	state[4] += e;
+	state[5] += f;
+	state[6] += g;
+	state[7] += h;
 }
 
 /*

@@ -523,7 +523,7 @@ dfl_put_stored(struct dfl_out *o, const uint8_t *p, size_t n, bool final)
 
 	do {
 		take = n < DFL_STORED_MAX ? n : DFL_STORED_MAX;
-		dfl_put_bits(o, (final && take == n) ? 1 : 0, 1);
+		dfl_put_bits(o, (final && n <= DFL_STORED_MAX) ? 1 : 0, 1);
 		dfl_put_bits(o, DFL_STORED, 2);
 		dfl_align_byte(o);
 		hdr[0] = (uint8_t)take;
@@ -646,6 +646,7 @@ dfl_longest_match(const struct dfl_work *w, const uint8_t *src, size_t pos,
 			if (len > best) {
 				best = len;
 				*distp = pos - cand;
+				/* cppcheck-suppress knownConditionTrueFalse */
 				if (len >= limit || len >= DFL_GOOD_ENOUGH)
 					break;
 			}

@@ -276,7 +276,7 @@ lz4_put_length(uint8_t *op, size_t len)
  * would not fit before oend.
  */
 static uint8_t *
-lz4_put_sequence(uint8_t *op, uint8_t *oend, const uint8_t *anchor,
+lz4_put_sequence(uint8_t *op, const uint8_t *oend, const uint8_t *anchor,
     size_t lit, size_t offset, size_t mlen)
 {
 	size_t need;
