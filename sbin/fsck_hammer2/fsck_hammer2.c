@@ -375,6 +375,36 @@ fsck_u64_cmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+static int
+fsck_count_cb(void *arg, const struct hammer2_blockref *bref, int error)
+{
+	(void)error;
+	if (bref->type == HAMMER2_BREF_TYPE_INODE)
+		(*(uint64_t *)arg)++;
+	return (0);
+}
+
+/* -v: one line per PFS with its type and the size of its inode index. */
+static int
+fsck_pfs_line(void *arg, const struct hammer2_inode *ip)
+{
+	const struct hammer2_inode_meta *m = &ip->ino_data.meta;
+	struct fsck *f = arg;
+	uint64_t n = 0;
+
+	if (hammer2_inode_has_blockset(ip))
+		(void)hammer2_tree_scan(f->f_dev, ip->ino_data.u.blockset.blockref,
+		    HAMMER2_SET_COUNT, 0, HAMMER2_DIRHASH_VISIBLE - 1,
+		    HAMMER2_SCAN_CONTINUE, fsck_count_cb, &n);
+	printf("PFS \"%.*s\": %s%s, %ju inodes besides the root, next inum 0x%jx\n",
+	    m->name_len <= HAMMER2_INODE_MAXNAME ? (int)m->name_len : 0,
+	    (const char *)ip->ino_data.filename,
+	    hammer2_pfstype_name(m->pfs_type & HAMMER2_PFSTYPE_MASK),
+	    m->pfs_subtype == HAMMER2_PFSSUBTYPE_SNAPSHOT ? " (snapshot)" : "",
+	    (uintmax_t)n, (uintmax_t)m->pfs_inum);
+	return (0);
+}
+
 /* Pass 2: the topology, then dirent -> inode cross-check. */
 static void
 fsck_topology(struct fsck *f)
@@ -565,8 +595,12 @@ main(int argc, char **argv)
 	fsck_volume_headers(&f);
 	fsck_topology(&f);
 	fsck_freemap(&f);
-	if (f.f_verbose)
+	if (f.f_verbose) {
+		f.f_dev->d_quiet = 1;	/* problems were reported above */
+		(void)hammer2_pfs_scan(f.f_dev, fsck_pfs_line, &f);
+		f.f_dev->d_quiet = 0;
 		fsck_stats(&f);
+	}
 	printf("%s: %ju problem%s\n", argv[optind], (uintmax_t)f.f_problems,
 	    f.f_problems == 1 ? "" : "s");
 	h2_host_close(f.f_dev);

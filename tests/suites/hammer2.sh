@@ -192,6 +192,17 @@ else
 	skip hammer2_blockdev_manifest_fuse "no loop device or FUSE"
 fi
 
+# fsck -v names every PFS, the snapshot included, with its inode count.
+fsck_lists_pfs()
+{
+	out=$("$B/fsck_hammer2" -v "$H2_FIXDIR/pfs-snapshot-8g.img") || return 1
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q '^PFS "DATA.snap1": MASTER (snapshot), 26 inodes' &&
+	    printf '%s\n' "$out" | grep -q '^PFS "DATA": MASTER, 26 inodes' &&
+	    printf '%s\n' "$out" | grep -q '^PFS "EXTRA": MASTER, 0 inodes'
+}
+check hammer2_fsck_verbose_lists_pfs fsck_lists_pfs
+
 # Header selection: copy 0 of the 8 GiB image is the empty newfs state.
 volhdr_copy3()
 {
