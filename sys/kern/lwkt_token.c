@@ -73,7 +73,7 @@ tokref_is_mine(struct thread *td, struct lwkt_tokref *ref)
 	return (ref >= td->td_toks_array && ref < td->td_toks_stop);
 }
 
-static bool
+static __always_inline bool
 token_try_exclusive(struct lwkt_tokref *ref, struct thread *td, bool mark)
 {
 	struct lwkt_token *tok = ref->tr_tok;
@@ -103,7 +103,7 @@ token_try_exclusive(struct lwkt_tokref *ref, struct thread *td, bool mark)
 	}
 }
 
-static bool
+static __always_inline bool
 token_try_shared(struct lwkt_tokref *ref, struct thread *td)
 {
 	struct lwkt_token *tok = ref->tr_tok;
@@ -122,7 +122,7 @@ token_try_shared(struct lwkt_tokref *ref, struct thread *td)
 	return (false);
 }
 
-static bool
+static __always_inline bool
 token_try(struct lwkt_tokref *ref, struct thread *td, bool mark)
 {
 	if (ref->tr_count & TOK_EXCLUSIVE)
@@ -130,7 +130,7 @@ token_try(struct lwkt_tokref *ref, struct thread *td, bool mark)
 	return (token_try_shared(ref, td));
 }
 
-static void
+static __always_inline void
 token_release(struct lwkt_tokref *ref)
 {
 	struct lwkt_token *tok = ref->tr_tok;
@@ -178,7 +178,7 @@ lwkt_relalltokens(struct thread *td)
 	td->td_toks_have = td->td_toks_array;
 }
 
-static struct lwkt_tokref *
+static __always_inline struct lwkt_tokref *
 tokref_push(struct thread *td, struct lwkt_token *tok, long mode)
 {
 	struct lwkt_tokref *ref = td->td_toks_stop;

@@ -241,9 +241,25 @@ bench_xfree(void)
 	report("malloc_free_64_xthread", res);
 }
 
+static void *
+idle_thread_main(void *arg)
+{
+	(void)arg;
+	pause();
+	return (NULL);
+}
+
 int
 main(void)
 {
+	pthread_t idle;
+
+	/*
+	 * glibc drops the atomic instructions from mutexes while a process
+	 * has a single thread; a kernel never has that luxury, so measure
+	 * the multi-threaded case.
+	 */
+	pthread_create(&idle, NULL, idle_thread_main, NULL);
 	bench_mutex();
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
 		bench_futex_roundtrip();
