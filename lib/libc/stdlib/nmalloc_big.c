@@ -29,9 +29,9 @@
  * unmapped only after its entry left LIVE.
  *
  * Locking: lookups and entry updates are lock-free (acquire/release).
- * nm_radix_lock serializes only the creation of interior nodes;
- * nm_bigcache_lock protects the cache.  Neither is held across another
- * lock, and neither is held while calling into nmalloc.c.
+ * nm_radix_lock serializes only the creation of interior nodes; each
+ * cache bin has its own bb_lock ([b]).  None is held across another lock
+ * or while calling into nmalloc.c.
  *
  * OS hooks: nm_os_map, nm_os_unmap, nm_os_remap (nmalloc_os.h).
  *
@@ -57,12 +57,17 @@
 #define NM_BIG_LIVE		1UL
 #define NM_BIG_FREED		2UL
 
-/* The cache of freed big blocks. */
-#define NM_BIGCACHE_SLOTS	16
-#define NM_BIGCACHE_BLOCK_MAX	(4UL << 20)
-#define NM_BIGCACHE_TOTAL_MAX	(32UL << 20)
-/* A cached block is reused only for requests at least 1/this of its size. */
-#define NM_BIGCACHE_FIT_RATIO	2
+/*
+ * The cache of freed big blocks: one bin per power of two of the length
+ * in pages (1 page .. NM_BIGCACHE_BLOCK_MAX), each with its own lock and
+ * NM_BIGCACHE_BIN_SLOTS blocks; NM_BIGCACHE_TOTAL_MAX bytes in all.  A
+ * request takes any block of its bin that is long enough, so it never gets
+ * a block twice its size.
+ */
+#define NM_BIGCACHE_BINS	11
+#define NM_BIGCACHE_BIN_SLOTS	8
+#define NM_BIGCACHE_BLOCK_MAX	(NM_PAGE_BYTES << (NM_BIGCACHE_BINS - 1))
+#define NM_BIGCACHE_TOTAL_MAX	(64UL << 20)
 
 /* Sizes above this cannot be rounded to pages plus any alignment. */
 #define NM_BIG_SIZE_MAX		(SIZE_MAX / 2 - NM_ALIGN_MAX_BYTES)
@@ -80,12 +85,17 @@ struct nm_bigcache_slot {
 	size_t		 bs_bytes;
 };
 
+struct nm_bigcache_bin {
+	struct nm_spin	 bb_lock;
+	unsigned	 bb_count;	/* [b] slots in use */
+	struct nm_bigcache_slot bb_slot[NM_BIGCACHE_BIN_SLOTS];	/* [b] */
+} __attribute__((__aligned__(NM_CACHELINE_BYTES)));
+
 static struct nm_radix_mid *nm_radix_top[NM_RADIX_TOP_ENTRIES];	/* [a] */
 static struct nm_spin nm_radix_lock;	/* creation of radix nodes */
 
-static struct nm_spin nm_bigcache_lock;
-static struct nm_bigcache_slot nm_bigcache[NM_BIGCACHE_SLOTS];	/* [B] */
-static size_t nm_bigcache_bytes;				/* [B] */
+static struct nm_bigcache_bin nm_bigcache[NM_BIGCACHE_BINS];
+static size_t nm_bigcache_bytes;		/* [a] bytes held, all bins */
 
 /*
  * nm_radix_child - return *childp, creating a zeroed node of the given
@@ -169,69 +179,83 @@ nm_big_map(size_t len, size_t align)
 	return ((void *)p);
 }
 
+/* The bin of a block length: floor(log2(pages)). */
+static inline unsigned
+nm_bigcache_bin_of(size_t len)
+{
+	return (63 - (unsigned)__builtin_clzl(len >> NM_PAGE_SHIFT));
+}
+
 /*
- * nm_bigcache_take - take a cached block of at least len bytes, and not
- * wastefully larger; its length goes to *lenp.  NULL if none fits.
+ * nm_bigcache_take - take a cached block of at least len bytes from len's
+ * bin; its length goes to *lenp.  NULL if none fits.
  *
- * Locking: takes nm_bigcache_lock.
+ * Locking: takes the bin's lock.
  */
 static void *
 nm_bigcache_take(size_t len, size_t *lenp)
 {
-	struct nm_bigcache_slot *bs, *best = NULL;
+	struct nm_bigcache_bin *bb;
+	struct nm_bigcache_slot *bs;
 	void *p = NULL;
-	int i;
+	unsigned i;
 
-	if (len > NM_BIGCACHE_BLOCK_MAX ||
-	    __atomic_load_n(&nm_bigcache_bytes, __ATOMIC_RELAXED) < len)
+	if (len > NM_BIGCACHE_BLOCK_MAX)
 		return (NULL);
-	nm_spin_lock(&nm_bigcache_lock);
-	for (i = 0; i < NM_BIGCACHE_SLOTS; i++) {
-		bs = &nm_bigcache[i];
-		if (bs->bs_ptr == NULL || bs->bs_bytes < len ||
-		    bs->bs_bytes / NM_BIGCACHE_FIT_RATIO > len)
+	bb = &nm_bigcache[nm_bigcache_bin_of(len)];
+	if (__atomic_load_n(&bb->bb_count, __ATOMIC_RELAXED) == 0)
+		return (NULL);
+	nm_spin_lock(&bb->bb_lock);
+	for (i = 0; i < NM_BIGCACHE_BIN_SLOTS; i++) {
+		bs = &bb->bb_slot[i];
+		if (bs->bs_ptr == NULL || bs->bs_bytes < len)
 			continue;
-		if (best == NULL || bs->bs_bytes < best->bs_bytes)
-			best = bs;
+		p = bs->bs_ptr;
+		*lenp = bs->bs_bytes;
+		bs->bs_ptr = NULL;
+		__atomic_store_n(&bb->bb_count, bb->bb_count - 1,
+		    __ATOMIC_RELAXED);
+		break;
 	}
-	if (best != NULL) {
-		p = best->bs_ptr;
-		*lenp = best->bs_bytes;
-		best->bs_ptr = NULL;
-		__atomic_store_n(&nm_bigcache_bytes,
-		    nm_bigcache_bytes - best->bs_bytes, __ATOMIC_RELAXED);
-	}
-	nm_spin_unlock(&nm_bigcache_lock);
+	nm_spin_unlock(&bb->bb_lock);
+	if (p != NULL)
+		__atomic_sub_fetch(&nm_bigcache_bytes, *lenp, __ATOMIC_RELAXED);
 	return (p);
 }
 
 /*
- * nm_bigcache_put - keep a freed block for reuse.  False if the cache is
- * full or the block too large; the caller unmaps it then.
+ * nm_bigcache_put - keep a freed block for reuse.  False if its bin is
+ * full, the cache holds enough, or the block is too large; the caller
+ * unmaps it then.
  *
- * Locking: takes nm_bigcache_lock.
+ * Locking: takes the bin's lock.
  */
 static bool
 nm_bigcache_put(void *p, size_t len)
 {
-	int i;
+	struct nm_bigcache_bin *bb;
+	unsigned i;
 
-	if (len > NM_BIGCACHE_BLOCK_MAX)
-		return (false);
-	nm_spin_lock(&nm_bigcache_lock);
-	if (nm_bigcache_bytes + len <= NM_BIGCACHE_TOTAL_MAX) {
-		for (i = 0; i < NM_BIGCACHE_SLOTS; i++) {
-			if (nm_bigcache[i].bs_ptr != NULL)
-				continue;
-			nm_bigcache[i].bs_ptr = p;
-			nm_bigcache[i].bs_bytes = len;
-			__atomic_store_n(&nm_bigcache_bytes,
-			    nm_bigcache_bytes + len, __ATOMIC_RELAXED);
-			nm_spin_unlock(&nm_bigcache_lock);
-			return (true);
-		}
+	if (len > NM_BIGCACHE_BLOCK_MAX ||
+	    __atomic_add_fetch(&nm_bigcache_bytes, len, __ATOMIC_RELAXED) >
+	    NM_BIGCACHE_TOTAL_MAX)
+		goto fail_uncount;
+	bb = &nm_bigcache[nm_bigcache_bin_of(len)];
+	nm_spin_lock(&bb->bb_lock);
+	for (i = 0; i < NM_BIGCACHE_BIN_SLOTS; i++) {
+		if (bb->bb_slot[i].bs_ptr != NULL)
+			continue;
+		bb->bb_slot[i].bs_ptr = p;
+		bb->bb_slot[i].bs_bytes = len;
+		__atomic_store_n(&bb->bb_count, bb->bb_count + 1,
+		    __ATOMIC_RELAXED);
+		nm_spin_unlock(&bb->bb_lock);
+		return (true);
 	}
-	nm_spin_unlock(&nm_bigcache_lock);
+	nm_spin_unlock(&bb->bb_lock);
+fail_uncount:
+	if (len <= NM_BIGCACHE_BLOCK_MAX)
+		__atomic_sub_fetch(&nm_bigcache_bytes, len, __ATOMIC_RELAXED);
 	return (false);
 }
 
@@ -399,13 +423,19 @@ nm_big_realloc(void *ptr, size_t size)
 void
 nm_big_fork_lock(void)
 {
-	nm_spin_lock(&nm_bigcache_lock);
+	unsigned i;
+
+	for (i = 0; i < NM_BIGCACHE_BINS; i++)
+		nm_spin_lock(&nm_bigcache[i].bb_lock);
 	nm_spin_lock(&nm_radix_lock);
 }
 
 void
 nm_big_fork_unlock(void)
 {
+	unsigned i;
+
 	nm_spin_unlock(&nm_radix_lock);
-	nm_spin_unlock(&nm_bigcache_lock);
+	for (i = 0; i < NM_BIGCACHE_BINS; i++)
+		nm_spin_unlock(&nm_bigcache[i].bb_lock);
 }

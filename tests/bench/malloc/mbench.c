@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,7 +76,7 @@ struct shared {
 	pthread_cond_t	*s_qcond;
 	void	     ***s_queue;	/* queue of batches */
 	int		*s_qhead, *s_qtail;
-	int		*s_qdone;
+	int		 s_producing;	/* threads still handing batches on */
 };
 
 struct targ {
@@ -180,6 +181,31 @@ free_batch(void **b, int n)
 	free(b);
 }
 
+/*
+ * After its last hand-off a thread keeps freeing what reaches its queue
+ * until every thread has stopped producing, so that no producer waits
+ * forever on a full queue.
+ */
+static void
+drain_until_done(struct shared *sh, int q, int n)
+{
+	void **b;
+
+	__atomic_sub_fetch(&sh->s_producing, 1, __ATOMIC_ACQ_REL);
+	for (;;) {
+		if ((b = queue_try_get(sh, q)) != NULL) {
+			free_batch(b, n);
+			continue;
+		}
+		if (__atomic_load_n(&sh->s_producing, __ATOMIC_ACQUIRE) == 0)
+			break;
+		sched_yield();
+	}
+	pthread_barrier_wait(&sh->s_barrier);
+	while ((b = queue_try_get(sh, q)) != NULL)
+		free_batch(b, n);
+}
+
 static void *
 xmalloc_bench(void *arg)
 {
@@ -204,9 +230,7 @@ xmalloc_bench(void *arg)
 			free_batch(old, XM_BATCH);
 		queue_put(sh, next, b);
 	}
-	pthread_barrier_wait(&sh->s_barrier);
-	while ((b = queue_try_get(sh, t->t_id)) != NULL)
-		free_batch(b, XM_BATCH);
+	drain_until_done(sh, t->t_id, XM_BATCH);
 	return (NULL);
 }
 
@@ -287,9 +311,7 @@ mstress(void *arg)
 			free_batch(b, MS_SHARE);
 		queue_put(sh, next, share);
 	}
-	pthread_barrier_wait(&sh->s_barrier);
-	while ((b = queue_try_get(sh, t->t_id)) != NULL)
-		free_batch(b, MS_SHARE);
+	drain_until_done(sh, t->t_id, MS_SHARE);
 	for (i = 0; i < MS_SLOTS; i++)
 		free(slots[i]);
 	free(slots);
@@ -374,7 +396,7 @@ shared_init(struct shared *sh, int threads)
 	sh->s_queue = xmalloc_or_die((size_t)threads * sizeof(void **));
 	sh->s_qhead = calloc((size_t)threads, sizeof(int));
 	sh->s_qtail = calloc((size_t)threads, sizeof(int));
-	sh->s_qdone = calloc((size_t)threads, sizeof(int));
+	sh->s_producing = threads;
 	for (i = 0; i < threads; i++) {
 		sh->s_arrays[i] = xmalloc_or_die(LARSON_SLOTS * sizeof(void *));
 		/* Allocated together by one thread: neighbours in memory. */
