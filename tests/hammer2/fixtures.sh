@@ -19,8 +19,9 @@ h2_fixture()
 		echo "$_img"
 		return 0
 	fi
-	rm -f "$_img" "$_img.key"
-	xz -dc "$_xz" | cp --sparse=always /dev/stdin "$_img.tmp" || return 1
-	mv "$_img.tmp" "$_img" && echo "$_key" >"$_img.key" || return 1
+	# Concurrent runs each decompress to their own file; mv is atomic.
+	xz -dc "$_xz" | cp --sparse=always /dev/stdin "$_img.tmp.$$" || return 1
+	echo "$_key" >"$_img.key.$$" && mv "$_img.tmp.$$" "$_img" &&
+	    mv "$_img.key.$$" "$_img.key" || return 1
 	echo "$_img"
 }

@@ -11,7 +11,7 @@
 . tests/hammer2/fixtures.sh
 
 B=$O/hammer2/bin
-T=$O/hammer2/test
+T=$O/hammer2/test.$$
 mkdir -p "$T"
 MNT=$T/mnt
 FIX=$SHARED/fixtures/hammer2
@@ -21,6 +21,7 @@ cleanup()
 {
 	fusermount3 -u "$MNT" 2>/dev/null
 	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
+	rm -rf "$T"
 }
 trap cleanup EXIT
 

@@ -7,7 +7,7 @@
 . tests/hammer2/fixtures.sh
 
 B=$O/hammer2/bin
-T=$O/hammer2/newfs-test
+T=$O/hammer2/newfs-test.$$
 MNT=$T/mnt
 rm -rf "$T"
 mkdir -p "$T" "$MNT"
