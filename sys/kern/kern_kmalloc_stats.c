@@ -19,6 +19,8 @@
  * a pointer it never returned, the wrong type, a zero-size request, a
  * type over its limit, a kmem double free) panics with a message naming
  * the pointer and the type; it cannot be tested inside a running kernel.
+ * "use-after-free" writes into a freed chunk: only the AddressSanitizer
+ * build notices (free chunks are poisoned); elsewhere it is harmless.
  *
  * Locking: none of its own; it reads [a] fields only.
  * More: docs/design/slab.md.
@@ -51,6 +53,13 @@ static struct malloc_type M_KMALLOC_FLIMIT[1] = { {
 DATA_SET(kmalloc_types, M_KMALLOC_FLIMIT);
 
 static int kmf_not_heap;	/* a pointer kmalloc never returned */
+
+/* A store the compiler cannot drop. */
+static __noinline void
+kmf_write_byte(volatile char *p)
+{
+	*p = 1;
+}
 
 static void
 kmalloc_print_types(void)
@@ -150,6 +159,13 @@ kmalloc_fault(const char *kind)
 		kprintf("kmalloc fault: freeing %p, inside a chunk, type %s\n",
 		    p + KMF_MISALIGN_BYTES, M_KMALLOC_FAULT->ks_shortdesc);
 		kfree(p + KMF_MISALIGN_BYTES, M_KMALLOC_FAULT);
+	} else if (strcmp(kind, "use-after-free") == 0) {
+		kprintf("kmalloc fault: writing to %p after freeing it, type "
+		    "%s (only AddressSanitizer notices)\n", p,
+		    M_KMALLOC_FAULT->ks_shortdesc);
+		kfree(p, M_KMALLOC_FAULT);
+		kmf_write_byte(p + KMF_MISALIGN_BYTES);
+		return (0);
 	} else if (strcmp(kind, "wrong-type") == 0) {
 		kprintf("kmalloc fault: freeing %p of type %s as type %s\n",
 		    p, M_KMALLOC_FAULT->ks_shortdesc, M_TEMP->ks_shortdesc);
@@ -187,7 +203,7 @@ cmd_kmalloc(int argc, char **argv)
 	kprintf("usage: kmalloc [zones | reclaim | fault double-free | "
 	    "double-free-remote | double-free-large | bad-pointer | "
 	    "foreign-pointer | wrong-type | zero | limit | "
-	    "kmem-double-free]\n");
+	    "kmem-double-free | use-after-free]\n");
 	return (EINVAL);
 }
 KMONITOR_COMMAND(kmalloc, "kmalloc statistics (kmalloc [zones|reclaim|fault "

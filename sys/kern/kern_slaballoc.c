@@ -53,6 +53,9 @@
  * not those on z_rchunks; a zone with z_nfree == z_nmax has nothing on
  * z_rchunks and no remote free in flight.
  *
+ * Under AddressSanitizer a free chunk is poisoned except for its free
+ * list link (its first word), so a use after free is reported.
+ *
  * Locking: the owning cpu's critical section for everything in struct
  * slab_globaldata and the zone's [c] fields; atomics for z_rchunks,
  * z_tags and the statistics; the page allocator's spinlock inside
@@ -84,7 +87,7 @@
 #define SLAB_CLASSES_PER_POW2	8
 #define SLAB_CLASS_STEP_SHIFT	3	/* step = 2^k / 8 */
 #define SLAB_FREEZONE_CACHE	2	/* wholly free zones kept per cpu */
-#define SLAB_MAXTYPES		65535	/* chunk tags are 16 bits */
+#define SLAB_MAXTYPES		4095	/* ids fit the 16-bit chunk tags */
 #define SLAB_LOOSE_BATCH_BYTES	(32 * 1024)
 #define SLAB_DEFAULT_LIMIT_SHIFT 1	/* default limit: half of RAM */
 #define SLAB_RECIP_SHIFT	32	/* chunk index by multiplication */
@@ -410,8 +413,7 @@ slab_zone_pull_remote(struct slab_zone *z)
 
 	if (atomic_load_relaxed(&z->z_rchunks) == NULL)
 		return (0);
-	head = (struct slab_chunk *)atomic_swap_ptr(
-	    (volatile uintptr_t *)&z->z_rchunks, 0);
+	head = __atomic_exchange_n(&z->z_rchunks, NULL, __ATOMIC_ACQUIRE);
 	if (head == NULL)
 		return (0);
 	for (tail = head; tail->c_next != NULL; tail = tail->c_next)
@@ -475,6 +477,7 @@ slab_zone_get(struct globaldata *gd, u_int zi)
 	if ((z = TAILQ_FIRST(&sl->sl_freezones)) != NULL) {
 		TAILQ_REMOVE(&sl->sl_freezones, z, z_entry);
 		sl->sl_nfreezones--;
+		slab_unpoison(z, slab_zone_bytes);	/* new geometry */
 	} else {
 		z = kmem_alloc(slab_zone_bytes, M_NULLOK);
 		if (z == NULL)
@@ -523,6 +526,7 @@ slab_zone_take(struct slab_globaldata *sl, struct slab_zone *z, u_int id)
 		    (size_t)idx * z->z_chunksize);
 	}
 	atomic_store_relaxed(&z->z_tags[idx], (uint16_t)id);
+	slab_unpoison(c, z->z_chunksize);
 	if (--z->z_nfree == 0 && slab_zone_pull_remote(z) == 0)
 		slab_zone_move(sl, z, SLZ_FULL);
 	return (c);
@@ -728,6 +732,9 @@ slab_chunk_untag(struct slab_zone *z, u_int idx, void *ptr, u_int id,
 	}
 	if (__predict_false(otag != id))
 		slab_untag_panic(ptr, otag, type);
+	/* Ours now; poison it before a free list makes it anyone's. */
+	slab_poison((char *)ptr + sizeof(struct slab_chunk),
+	    z->z_chunksize - sizeof(struct slab_chunk));
 }
 
 /* Push a chunk onto another cpu's zone.  z must not be touched after. */
@@ -738,8 +745,8 @@ slab_chunk_free_remote(struct slab_zone *z, struct slab_chunk *c)
 
 	do {
 		c->c_next = head;
-	} while (!atomic_fcmpset_ptr((volatile uintptr_t *)&z->z_rchunks,
-	    (uintptr_t *)&head, (uintptr_t)c));
+	} while (!__atomic_compare_exchange_n(&z->z_rchunks, &head, c, false,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 /* Put a chunk back on its own cpu's zone.  Context: critical section. */

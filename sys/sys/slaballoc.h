@@ -50,6 +50,41 @@ struct slab_globaldata {
 
 #ifdef _KERNEL
 /*
+ * Poisoning free memory.  In a kernel built with AddressSanitizer (the
+ * sanitizer build of the hosted kernel) the page and slab allocators mark
+ * free blocks and free chunks unaddressable, so that a use after free is
+ * reported where it happens; elsewhere these compile to nothing.
+ */
+/* clang-format off */
+#if defined(__SANITIZE_ADDRESS__)
+void	__asan_poison_memory_region(void const volatile *addr, size_t size);
+void	__asan_unpoison_memory_region(void const volatile *addr, size_t size);
+
+static inline void
+slab_poison(const volatile void *addr, size_t bytes)
+{
+	__asan_poison_memory_region(addr, bytes);
+}
+
+static inline void
+slab_unpoison(const volatile void *addr, size_t bytes)
+{
+	__asan_unpoison_memory_region(addr, bytes);
+}
+#else
+static inline void
+slab_poison(const volatile void *addr __unused, size_t bytes __unused)
+{
+}
+
+static inline void
+slab_unpoison(const volatile void *addr __unused, size_t bytes __unused)
+{
+}
+#endif /* __SANITIZE_ADDRESS__ */
+/* clang-format on */
+
+/*
  * Give every cpu's wholly free zones (and the remote frees waiting in its
  * zones) back to the page allocator.  Context: thread; sends an IPI to
  * every other cpu and waits for it.

@@ -40,6 +40,9 @@
  * vm_page_startup), in critical sections and in IPI handlers.  pg_tag is
  * changed only by compare-and-swap.
  *
+ * Under AddressSanitizer a freed block is poisoned (slab_poison, in
+ * sys/sys/slaballoc.h) and unpoisoned when it is handed out again.
+ *
  * More: docs/design/slab.md (the page allocator is its lower half).
  */
 
@@ -48,6 +51,7 @@
 #include <sys/queue.h>
 #include <sys/malloc.h>
 #include <sys/spinlock.h>
+#include <sys/slaballoc.h>
 #include <vm/vm_page.h>
 #include <cpu/atomic.h>
 
@@ -290,6 +294,7 @@ kmem_alloc(vm_size_t bytes, int flags)
 	atomic_store_relaxed(&pg->pg_owner, NULL);
 	atomic_store_rel_int(&pg->pg_tag, VM_KMEM_TAG_NONE);
 	va = vm_page_to_va(vm_seg_of_page(pg), pg);
+	slab_unpoison((void *)va, vm_order_bytes(order));
 	if (flags & M_ZERO)
 		memset((void *)va, 0, vm_order_bytes(order));
 	return ((void *)va);
@@ -344,6 +349,7 @@ kmem_free(void *ptr, vm_size_t bytes)
 	}
 	atomic_store_relaxed(&vm_free_bytes,
 	    vm_free_bytes + vm_order_bytes(order));
+	slab_poison(ptr, vm_order_bytes(order));  /* before anyone reuses it */
 	pfn = va >> PAGE_SHIFT;
 	while (order + 1 < VM_NORDERS) {
 		bpfn = pfn ^ (1ULL << order);
