@@ -52,7 +52,7 @@
 #define SET_BYTES	(4u << 20)
 #define BLOCK_BYTES	65536
 #define NBLOCKS		(SET_BYTES / BLOCK_BYTES)
-#define REPS		5
+#define REPS		7
 #define SLOT_BYTES	(HAMMER2_ZLIB_BOUND(BLOCK_BYTES) + 1024)
 
 static uint8_t *work;
@@ -165,26 +165,31 @@ median_mbs(double *t)
 	return (SET_BYTES / t[REPS / 2] / 1e6);
 }
 
+/*
+ * Reps are interleaved (ours, theirs, ours, ...) so that a change in the
+ * load of the shared machine hits both sides alike.
+ */
 static void
 bench_set(const char *name, const uint8_t *src)
 {
-	double tc[REPS], td[REPS], t0;
-	size_t total = 0;
+	double tc[NOPS][REPS], td[NOPS][REPS], t0;
+	size_t total[NOPS];
 	int op, rep;
 
-	for (op = 0; op < NOPS; op++) {
-		for (rep = 0; rep < REPS; rep++) {
+	for (rep = 0; rep < REPS; rep++) {
+		for (op = 0; op < NOPS; op++) {
 			t0 = now();
-			total = compress_all(op, src);
-			tc[rep] = now() - t0;
+			total[op] = compress_all(op, src);
+			tc[op][rep] = now() - t0;
 			t0 = now();
 			decompress_all(op, src);
-			td[rep] = now() - t0;
+			td[op][rep] = now() - t0;
 		}
-		printf("| %s | %s | %.1f | %.1f | %.3f |\n", name,
-		    op_names[op], median_mbs(tc), median_mbs(td),
-		    (double)total / SET_BYTES);
 	}
+	for (op = 0; op < NOPS; op++)
+		printf("| %s | %s | %.1f | %.1f | %.3f |\n", name,
+		    op_names[op], median_mbs(tc[op]), median_mbs(td[op]),
+		    (double)total[op] / SET_BYTES);
 }
 
 /* Fill a 4 MiB set from the first readable files, repeating them. */

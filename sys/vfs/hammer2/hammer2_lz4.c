@@ -118,7 +118,7 @@ static void
 lz4_copy_match(uint8_t *op, size_t offset, size_t len, const uint8_t *oend)
 {
 	const uint8_t *mp = op - offset;
-	uint8_t *mend = op + len;
+	uint8_t *mend = op + len, *pend;
 	size_t step;
 
 	if (offset >= LZ4_WILD_BYTES && len <= LZ4_WILD_BYTES + 2 &&
@@ -147,7 +147,7 @@ lz4_copy_match(uint8_t *op, size_t offset, size_t len, const uint8_t *oend)
 		step = offset;
 		while (step < LZ4_WORD_BYTES)
 			step += offset;
-		while (op < mend && op < mp + offset + step)
+		for (pend = op + (step < len ? step : len); op < pend;)
 			*op++ = *mp++;
 		while (op < mend) {
 			memcpy(op, op - step, LZ4_WORD_BYTES);
