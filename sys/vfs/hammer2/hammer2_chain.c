@@ -185,6 +185,9 @@ hammer2_scan_array(struct hammer2_scan *sc, const struct hammer2_blockref *base,
  * fn returns 0 to go on, HAMMER2_SCAN_STOP to stop, or an errno; for an
  * indirect bref it may also return HAMMER2_SCAN_SKIP to not descend.
  * Returns 0 (also when stopped) or the first errno.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_tree_scan(struct hammer2_dev *dev, const struct hammer2_blockref *base,
@@ -227,6 +230,9 @@ hammer2_lookup_cb(void *arg, const struct hammer2_blockref *bref, int error)
 /*
  * hammer2_tree_lookup - find the leaf bref whose key is exactly key.
  * Returns 0, ENOENT, or EIO if the path to it is corrupt.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_tree_lookup(struct hammer2_dev *dev, const struct hammer2_blockref *base,

@@ -167,6 +167,9 @@ hammer2_dir_scan_range(struct hammer2_pfs *pmp, const struct hammer2_inode *dip,
  * hammer2_dir_scan - call fn for each entry of directory dip with key >=
  * from_key, in key order.  fn returns 0, HAMMER2_SCAN_STOP or an errno.
  * Returns 0, ENOTDIR, EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_dir_scan(struct hammer2_pfs *pmp, const struct hammer2_inode *dip,
@@ -201,6 +204,9 @@ hammer2_dir_lookup_cb(void *arg, const struct hammer2_dirent *de)
 /*
  * hammer2_dir_lookup - find name in directory dip.  Returns 0 with *dep
  * filled, ENOENT, ENAMETOOLONG, ENOTDIR or EIO.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_dir_lookup(struct hammer2_pfs *pmp, const struct hammer2_inode *dip,
@@ -230,6 +236,9 @@ hammer2_dir_lookup(struct hammer2_pfs *pmp, const struct hammer2_inode *dip,
  * hammer2_path_lookup - resolve a '/'-separated path relative to the PFS
  * root (symlinks are not followed; "." and ".." components are not
  * allowed).  Returns 0, ENOENT, ENOTDIR, ENAMETOOLONG or EIO.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_path_lookup(struct hammer2_pfs *pmp, const char *path,

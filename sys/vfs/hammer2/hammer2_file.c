@@ -68,6 +68,9 @@ hammer2_file_read_cb(void *arg, const struct hammer2_blockref *bref, int error)
  * hammer2_file_read - read up to len bytes at off from ip into buf.
  * *donep = bytes read (short only at EOF).  Returns 0, EISDIR, EIO or
  * ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_file_read(struct hammer2_pfs *pmp, const struct hammer2_inode *ip,
@@ -111,6 +114,9 @@ hammer2_file_read(struct hammer2_pfs *pmp, const struct hammer2_inode *ip,
  * hammer2_readlink - copy the target of symlink ip into buf (bufsize
  * bytes, NUL-terminated) and its length into *lenp.  Returns 0, EINVAL
  * (not a symlink), ENAMETOOLONG (buf too small), EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_readlink(struct hammer2_pfs *pmp, const struct hammer2_inode *ip,

@@ -59,6 +59,9 @@ hammer2_inode_validate(struct hammer2_dev *dev,
 /*
  * hammer2_inode_load - read and verify the inode bref names into ip.
  * Returns 0 or EIO (ENOMEM on allocation failure).
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_inode_load(struct hammer2_dev *dev, const struct hammer2_blockref *bref,
@@ -129,6 +132,9 @@ hammer2_pfs_scan_cb(void *arg, const struct hammer2_blockref *bref, int error)
 /*
  * hammer2_pfs_scan - call fn for every PFS root inode in the super-root,
  * in key order.  fn returns 0, HAMMER2_SCAN_STOP or an errno.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_pfs_scan(struct hammer2_dev *dev,
@@ -176,6 +182,9 @@ hammer2_pfs_open_cb(void *arg, const struct hammer2_inode *ip)
 /*
  * hammer2_pfs_open - find the PFS labelled label and set up pmp.
  * Returns 0, ENOENT, ENOTDIR (not a directory-like PFS root) or EIO.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_pfs_open(struct hammer2_dev *dev, const char *label,
@@ -211,6 +220,9 @@ hammer2_pfs_open(struct hammer2_dev *dev, const char *label,
 /*
  * hammer2_inode_lookup - load inode inum of the PFS.  Inum 1 is the PFS
  * root itself; others come from the inode index.  Returns 0, ENOENT or EIO.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_inode_lookup(struct hammer2_pfs *pmp, hammer2_tid_t inum,

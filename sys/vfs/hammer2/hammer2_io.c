@@ -44,6 +44,8 @@ hammer2_bref_fail(struct hammer2_dev *dev, const struct hammer2_blockref *bref,
 /*
  * hammer2_bref_check - verify data against bref's check code.  Returns 0
  * or EIO (and logs).  Methods NONE and DISABLED always pass.
+ *
+ * Locking: none needed; does not block.
  */
 int
 hammer2_bref_check(struct hammer2_dev *dev, const struct hammer2_blockref *bref,
@@ -92,6 +94,8 @@ hammer2_bref_check(struct hammer2_dev *dev, const struct hammer2_blockref *bref,
 /*
  * hammer2_bref_set_check - compute bref's check code over data (writer
  * side).  The check area is cleared first; FREEMAP hints are kept.
+ *
+ * Locking: none needed; does not block.
  */
 void
 hammer2_bref_set_check(struct hammer2_blockref *bref, const void *data,
@@ -200,6 +204,9 @@ hammer2_bcache_enter(struct hammer2_dev *dev,
  * hammer2_bref_read - return a verified private copy of the physical
  * block bref names.  *datap must be released with hammer2_bref_release().
  * Returns 0, EIO (bad bref, read error, check failure) or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_bref_read(struct hammer2_dev *dev, const struct hammer2_blockref *bref,
@@ -259,6 +266,9 @@ hammer2_bref_release(struct hammer2_dev *dev, const void *data, size_t len)
  * hammer2_data_read - read, verify and decompress a DATA block into dst
  * (dstlen logical bytes, zero-filled past what the block provides).
  * Returns 0, EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_data_read(struct hammer2_dev *dev, const struct hammer2_blockref *bref,

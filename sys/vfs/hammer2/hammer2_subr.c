@@ -57,6 +57,8 @@ hammer2_dirhash_is_separator(uint8_t c)
 /*
  * hammer2_dirhash - directory hash of a name (format §12.1).  Bit 63 and
  * bit 15 are set, the 15-bit collision field is zero.
+ *
+ * Locking: none needed; does not block.
  */
 hammer2_key_t
 hammer2_dirhash(const void *name, size_t len)

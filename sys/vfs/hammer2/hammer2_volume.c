@@ -37,6 +37,8 @@ hammer2_volume_crc(const struct hammer2_volume_data *vd, size_t off,
 /*
  * hammer2_volume_set_crcs - compute the three header CRCs in the order
  * DragonFly does: sector 1 (sroot blockset), sector 0, whole header.
+ *
+ * Locking: none needed; does not block.
  */
 void
 hammer2_volume_set_crcs(struct hammer2_volume_data *vd)
@@ -52,6 +54,8 @@ hammer2_volume_set_crcs(struct hammer2_volume_data *vd)
 /*
  * hammer2_volume_check - validate one header copy.  Returns 0 or EIO with
  * *whyp set to a short reason.
+ *
+ * Locking: none needed; does not block.
  */
 int
 hammer2_volume_check(const struct hammer2_volume_data *vd, uint64_t devsize,
@@ -130,6 +134,9 @@ hammer2_volume_read_copy(struct hammer2_dev *dev, int i,
  * hammer2_dev_mount - choose the volume header and set up the block
  * cache.  The caller has filled d_ops, d_arg and d_devsize.  Returns 0,
  * EIO if no copy is valid, or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in the
+ * device read.
  */
 int
 hammer2_dev_mount(struct hammer2_dev *dev)
