@@ -16,8 +16,8 @@
  *   thread port	owned by one thread; queued and dequeued only on its
  *			cpu (remote puts travel by IPI); no lock
  *   spin port		a spinlock protects the queue; any cpu may wait
- *   serializer port	requests are run in the sender's context, one at
- *			a time, under the port's serializer
+ *   serializer port	queued under the port's serializer, which every
+ *			user holds; waits release it while they sleep
  *   reply-only ports	replies mark the message done and wake the waiter
  *
  * Invariants: a message is on at most one queue (MSGF_QUEUED says so);
