@@ -109,6 +109,19 @@ if [ -z "$SHARED" ]; then
 	exit 0
 fi
 
+# FUSE may exist but be unusable (a container without CAP_SYS_ADMIN):
+# probe with one mount; only libfuse's/fusermount's own complaints make
+# the FUSE cases SKIP, any other failure is mount_hammer2's and fails.
+if [ -n "$have_fuse" ]; then
+	mkdir -p "$MNT"
+	if timeout 20 "$B/mount_hammer2" "$(h2_fixture tiny)" "$MNT" 2>"$T/probe.err"; then
+		fusermount3 -u "$MNT"
+	elif grep -q '^fuse' "$T/probe.err"; then
+		cat "$T/probe.err"
+		have_fuse=
+	fi
+fi
+
 # Every image has at least the PFSs LOCAL and DATA (both MASTER).
 pfs_list_has()
 {
