@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -37,6 +38,15 @@ vk_host_console_restore(void)
 	tio_saved = false;
 }
 
+/* ^C and friends: give the terminal back before dying of the signal. */
+static void
+console_fatal_signal(int sig)
+{
+	vk_host_console_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void
 console_setup(void)
 {
@@ -52,8 +62,13 @@ console_setup(void)
 	tio.c_lflag &= ~(ICANON | ECHO);
 	tio.c_cc[VMIN] = 1;
 	tio.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
-		tio_saved = true;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) != 0)
+		return;
+	tio_saved = true;
+	signal(SIGINT, console_fatal_signal);
+	signal(SIGTERM, console_fatal_signal);
+	signal(SIGHUP, console_fatal_signal);
+	signal(SIGQUIT, console_fatal_signal);
 }
 
 void
