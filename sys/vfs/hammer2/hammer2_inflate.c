@@ -96,11 +96,19 @@
 enum inf_btype { INF_STORED = 0, INF_FIXED = 1, INF_DYNAMIC = 2 };
 
 /* A canonical Huffman decoder; the arrays belong to inflate_state. */
+/*
+ * ih_fast[bits] is len << 12 | sym for a code of len <= ih_fast_bits
+ * bits; len 0 means a longer (or no) code starts with these bits, and the
+ * low bits then hold them in code (MSB-first) order, so the canonical walk
+ * resumes at length ih_fast_bits + 1 with ih_slow_first/ih_slow_index.
+ */
 struct inf_huff {
-	uint16_t	*ih_fast;	/* len << 12 | sym; 0 = use slow path */
+	uint16_t	*ih_fast;
 	unsigned int	 ih_fast_bits;
 	uint16_t	 ih_count[INF_MAX_BITS + 1];	/* codes per length */
 	uint16_t	*ih_sym;	/* symbols ordered by code */
+	unsigned int	 ih_slow_first;	/* first code of length fast+1, / 2 */
+	unsigned int	 ih_slow_index;	/* codes shorter than fast+1 */
 };
 
 struct inflate_state {
@@ -227,7 +235,13 @@ inf_build(struct inf_huff *h, const uint8_t *lens, unsigned int n,
 	offs[1] = 0;
 	for (len = 1; len < INF_MAX_BITS; len++)
 		offs[len + 1] = offs[len] + h->ih_count[len];
-	memset(h->ih_fast, 0, sizeof(uint16_t) << h->ih_fast_bits);
+	for (fill = 0; fill < (1u << h->ih_fast_bits); fill++)
+		h->ih_fast[fill] = (uint16_t)inf_reverse(fill, h->ih_fast_bits);
+	h->ih_slow_first = h->ih_slow_index = 0;
+	for (len = 1; len <= h->ih_fast_bits; len++) {
+		h->ih_slow_index += h->ih_count[len];
+		h->ih_slow_first = (h->ih_slow_first + h->ih_count[len]) << 1;
+	}
 	code = 0;
 	for (len = 1; len <= INF_MAX_BITS; len++) {
 		for (sym = 0; sym < n; sym++) {
@@ -254,15 +268,15 @@ static bool
 inf_decode(struct inflate_state *s, const struct inf_huff *h,
     unsigned int *symp)
 {
-	unsigned int entry, len, code = 0, first = 0, index = 0;
+	unsigned int entry, len, code, first, index;
 	uint64_t bits;
 
 	if (s->is_bitcnt < INF_MAX_BITS)
 		inf_refill(s);
 	bits = s->is_bitbuf;
 	entry = h->ih_fast[bits & ((1u << h->ih_fast_bits) - 1)];
-	if (entry != 0) {
-		len = entry >> INF_FAST_LEN_SHIFT;
+	len = entry >> INF_FAST_LEN_SHIFT;
+	if (len != 0) {
 		if (len > s->is_bitcnt)
 			return (false);
 		s->is_bitbuf >>= len;
@@ -270,7 +284,13 @@ inf_decode(struct inflate_state *s, const struct inf_huff *h,
 		*symp = entry & INF_FAST_SYM_MASK;
 		return (true);
 	}
-	for (len = 1; len <= INF_MAX_BITS && len <= s->is_bitcnt; len++) {
+	/* Resume the canonical walk after the first ih_fast_bits bits. */
+	code = (entry & INF_FAST_SYM_MASK) << 1;
+	first = h->ih_slow_first;
+	index = h->ih_slow_index;
+	bits >>= h->ih_fast_bits;
+	for (len = h->ih_fast_bits + 1;
+	    len <= INF_MAX_BITS && len <= s->is_bitcnt; len++) {
 		code |= (unsigned int)(bits & 1);
 		bits >>= 1;
 		if (code - first < h->ih_count[len]) {
