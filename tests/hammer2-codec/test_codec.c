@@ -535,7 +535,7 @@ test_corruption(void)
 	uint8_t *d = guarded(65536), *d2 = malloc(65536), *e;
 	size_t si, k, n, clen, dlen, cut, bit;
 	int r, rl, zflips = 0, zrejected = 0, lz4agree = 0, lz4cases = 0;
-	int lz4strict = 0;
+	int lz4strict = 0, lz4cut_eio = 0;
 	bool okz = true, okl = true, ok = true;
 
 	for (si = 0; si < 5; si++) {
@@ -592,6 +592,16 @@ test_corruption(void)
 					ok = okl = false;
 				if (r == 0 && dlen > n)
 					ok = okl = false;
+				/* A truncated block may decode, but shorter. */
+				if (cut == clen && r == 0 && cut / 2 < clen &&
+				    dlen >= n && n > 0) {
+					ok = okl = false;
+					snprintf(errmsg, sizeof(errmsg),
+					    "lz4 cut to %zu of %zu gave all %zu",
+					    cut / 2, clen, n);
+				}
+				if (cut == clen)
+					lz4cut_eio += r != 0;
 				if (rl >= 0 && r != 0 &&
 				    lz4_has_zero_offset(m, cut < clen ? clen :
 				    cut / 2)) {
@@ -611,6 +621,8 @@ test_corruption(void)
 	}
 	printf("# zlib bit flips: %d of %d rejected with EIO, rest decoded "
 	    "to the original\n", zrejected, zflips);
+	printf("# lz4 blocks cut in half: %d of 25 rejected, the rest decode "
+	    "shorter (no checksum in raw LZ4)\n", lz4cut_eio);
 	printf("# lz4 corruptions agreeing with liblz4: %d of %d; %d more "
 	    "accepted by liblz4 only because it allows offset 0\n", lz4agree,
 	    lz4cases, lz4strict);
