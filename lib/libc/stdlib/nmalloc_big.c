@@ -64,10 +64,18 @@
  * request takes any block of its bin that is long enough, so it never gets
  * a block twice its size.
  */
-#define NM_BIGCACHE_BINS	11
-#define NM_BIGCACHE_BIN_SLOTS	8
+#define NM_BIGCACHE_BINS	9
+#define NM_BIGCACHE_BIN_SLOTS	32
 #define NM_BIGCACHE_BLOCK_MAX	(NM_PAGE_BYTES << (NM_BIGCACHE_BINS - 1))
-#define NM_BIGCACHE_TOTAL_MAX	(64UL << 20)
+#define NM_BIGCACHE_TOTAL_MAX	(32UL << 20)
+
+/*
+ * A big block grown by realloc gets 1/NM_GROW_HEADROOM_DIV more than asked
+ * for, so that a growing buffer is remapped a logarithmic number of times.
+ * The extra pages are never touched by nmalloc: they cost address space,
+ * not memory.
+ */
+#define NM_GROW_HEADROOM_DIV	4
 
 /* Sizes above this cannot be rounded to pages plus any alignment. */
 #define NM_BIG_SIZE_MAX		(SIZE_MAX / 2 - NM_ALIGN_MAX_BYTES)
@@ -391,6 +399,9 @@ nm_big_realloc(void *ptr, size_t size)
 	}
 	newlen = (size + NM_PAGE_MASK) & ~NM_PAGE_MASK;
 	if (newlen <= len) {
+		/* Keep the headroom a growing buffer was given. */
+		if (newlen + newlen / NM_GROW_HEADROOM_DIV >= len)
+			return (ptr);
 		if (newlen < len) {
 			__atomic_store_n(slot, newlen | NM_BIG_LIVE,
 			    __ATOMIC_RELEASE);
@@ -398,6 +409,7 @@ nm_big_realloc(void *ptr, size_t size)
 		}
 		return (ptr);
 	}
+	newlen += (newlen / NM_GROW_HEADROOM_DIV + NM_PAGE_MASK) & ~NM_PAGE_MASK;
 	q = nm_os_remap(ptr, len, newlen);
 	if (q != NULL) {
 		qslot = slot;
