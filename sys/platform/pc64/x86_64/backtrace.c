@@ -9,8 +9,8 @@
  * The kernel is compiled with -fno-omit-frame-pointer, so every C frame
  * starts with the caller's %rbp and the return address above it.  The
  * walk follows that chain while each frame pointer is aligned, mapped and
- * higher than the previous one (stacks grow down), for at most
- * BT_MAX_FRAMES frames.
+ * higher than the previous one (stacks grow down), printing at most
+ * BT_MAX_FRAMES lines.
  *
  * Symbols: the build links the kernel once, lists its text symbols with
  * nm and generates ksyms.c (tools/ksyms.sh): a sorted table of
@@ -28,7 +28,8 @@
 #include <machine/pc64.h>
 #include <machine/ksyms.h>
 
-#define BT_MAX_FRAMES	32
+#define BT_MAX_FRAMES	32	/* lines printed */
+#define BT_MAX_WALK	4096	/* frames followed */
 
 struct bt_frame {
 	struct bt_frame	*bf_next;	/* caller's %rbp */
@@ -85,23 +86,39 @@ backtrace_frame_ok(const struct bt_frame *fp, const struct bt_frame *prev)
 	return (pmap_is_mapped(va) && pmap_is_mapped(va + sizeof(*fp) - 1));
 }
 
-/* Print pc, then every return address up the %rbp chain from rbp. */
+/*
+ * Print pc, then every return address up the %rbp chain from rbp.  A run
+ * of identical return addresses (deep recursion, as in a stack overflow)
+ * is printed once with its count, so the frames below it still show.
+ */
 void
 backtrace_from(uint64_t pc, uint64_t rbp)
 {
 	const struct bt_frame *fp = (const struct bt_frame *)rbp;
 	const struct bt_frame *prev = NULL;
+	uint64_t last = 0;
+	u_int repeats = 0, walked = 0;
 	int depth = 0;
 
 	kprintf("backtrace:\n");
 	backtrace_print(depth++, pc);
-	while (depth < BT_MAX_FRAMES && backtrace_frame_ok(fp, prev)) {
-		if (fp->bf_ret == 0)
-			break;
-		backtrace_print(depth++, fp->bf_ret - 1);
+	while (depth < BT_MAX_FRAMES && walked++ < BT_MAX_WALK &&
+	    backtrace_frame_ok(fp, prev) && fp->bf_ret != 0) {
+		if (fp->bf_ret == last) {
+			repeats++;
+		} else {
+			if (repeats > 0)
+				kprintf("    (%u more frames of the above)\n",
+				    repeats);
+			repeats = 0;
+			last = fp->bf_ret;
+			backtrace_print(depth++, fp->bf_ret - 1);
+		}
 		prev = fp;
 		fp = fp->bf_next;
 	}
+	if (repeats > 0)
+		kprintf("    (%u more frames of the above)\n", repeats);
 }
 
 void

@@ -1,0 +1,229 @@
+#!/bin/sh
+# tests/suites/pc64.sh - boot the pc64 kernel from its live ISO in QEMU.
+#
+# Software emulation (TCG), no KVM.  Each boot has a timeout and prints
+# its serial log when it fails.  Cases:
+#  - the kernel tests (ktest=...) on 1, 2, 4 and 8 cpus (all of them), on
+#    64 cpus (the LWKT and IPI tests) and on 255 cpus (the most QEMU 7.2's
+#    TCG accepts: APIC ids above 254 need KVM's x2APIC); every
+#    "ktest: PASS/FAIL name" line becomes a case, and each boot must end
+#    with a clean summary and the isa-debug-exit status of success;
+#  - UEFI (OVMF) as well as BIOS, and the same ISO attached as a hard
+#    disk (the hybrid MBR path, as from a USB stick);
+#  - the monitor over the interrupt-driven serial console: commands, bad
+#    input, and forced faults (NULL dereference, stack overflow into the
+#    guard page) whose register dumps and backtraces are checked.
+. tests/lib.sh
+
+PC64=$O/pc64
+ELF=$PC64/anax-boot.elf
+tdir=$O/test-logs/pc64
+mkdir -p "$tdir"
+QEMU=qemu-system-x86_64
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+# isa-debug-exit: QEMU exits with status * 2 + 1.
+EXIT_OK=1
+EXIT_HALT5=11
+
+if ! command -v "$QEMU" >/dev/null 2>&1 || [ ! -f "$ELF" ]; then
+	skip pc64 "qemu-system-x86_64 or $ELF missing"
+	exit 0
+fi
+
+# iso NAME CMDLINE: a test ISO booting with CMDLINE.
+iso()
+{
+	if ! sh sys/platform/pc64/tools/mkiso.sh "$ELF" "$tdir/$1.iso" "$2" \
+	    >"$tdir/$1.mkiso.log" 2>&1; then
+		fail "iso/$1" "mkiso failed"
+		cat "$tdir/$1.mkiso.log"
+		return 1
+	fi
+}
+
+# boot LOG TIMEOUT QEMU-ARGS...: one QEMU run, serial console to LOG.
+boot()
+{
+	_log=$1 _t=$2
+	shift 2
+	timeout -k 5 "$_t" "$QEMU" -machine q35 -display none -no-reboot \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -serial "file:$_log" "$@" </dev/null >"$_log.qemu" 2>&1
+}
+
+# ktests LABEL NCPUS MEM TIMEOUT QEMU-ARGS...: a boot that runs KTESTs.
+ktests()
+{
+	label=$1 n=$2 mem=$3 t=$4
+	shift 4
+	log=$tdir/$label.log
+	boot "$log" "$t" -smp "$n" -m "$mem" "$@"
+	rc=$?
+	sed -n "s|^ktest: PASS \([^ ]*\).*|PASS: pc64/$label/\1|p;
+	    s|^ktest: FAIL \([^ ]*\).*|FAIL: pc64/$label/\1|p" "$log"
+	problem=
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		problem="timed out after ${t}s"
+	elif grep -qE '^panic:|^trap:' "$log"; then
+		problem="panic or trap"
+	elif ! grep -q "Anax .*(pc64): $n cpus*," "$log"; then
+		problem="did not bring up $n cpus"
+	elif ! grep -q '^ktest: [1-9][0-9]* passed, 0 failed' "$log"; then
+		problem="no clean summary line"
+	elif [ "$rc" -ne "$EXIT_OK" ]; then
+		problem="qemu exit status $rc"
+	fi
+	if [ -n "$problem" ]; then
+		fail "pc64/$label boot" "$problem"
+		tail -n 60 "$log"
+		cat "$log.qemu"
+	else
+		pass "pc64/$label boot"
+	fi
+}
+
+# Interactive session: QEMU's serial on a pair of FIFOs; send() waits
+# for a string in the output, then types a line.
+mon_start()
+{
+	mlog=$tdir/$1.log
+	fifo=$tdir/$1.serial
+	rm -f "$fifo.in" "$fifo.out" "$mlog"
+	mkfifo "$fifo.in" "$fifo.out"
+	timeout -k 5 120 "$QEMU" -machine q35 -display none -no-reboot \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 2 -m 128M \
+	    -cdrom "$tdir/monitor.iso" -serial "pipe:$fifo" \
+	    >"$mlog.qemu" 2>&1 &
+	qpid=$!
+	cat "$fifo.out" >"$mlog" &
+	exec 3>"$fifo.in"
+}
+
+# wait_for STRING SECONDS: until the log holds STRING after mark.
+wait_for()
+{
+	_i=0
+	while [ "$_i" -lt $(($2 * 10)) ]; do
+		if tail -c +"$mark" "$mlog" | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+send()
+{
+	mark=$(($(wc -c <"$mlog") + 1))
+	printf '%s\r' "$1" >&3
+}
+
+mon_finish()
+{
+	exec 3>&-
+	wait "$qpid"
+	mrc=$?
+	rm -f "$fifo.in" "$fifo.out"
+}
+
+# expect NAME STRING...: every STRING in the output since the last send.
+expect()
+{
+	_name=$1
+	shift
+	for s in "$@"; do
+		if ! tail -c +"$mark" "$mlog" | grep -qF -- "$s"; then
+			fail "$_name" "missing: $s"
+			tail -n 40 "$mlog"
+			return 1
+		fi
+	done
+	pass "$_name"
+}
+
+monitor_session()
+{
+	mark=1
+	mon_start monitor
+	if ! wait_for "anax> " 60; then
+		fail pc64/monitor/prompt "no prompt"
+		tail -n 40 "$mlog"
+		kill "$qpid" 2>/dev/null
+		mon_finish
+		return
+	fi
+	pass pc64/monitor/prompt
+	send "help"
+	wait_for "anax> " 20
+	expect pc64/monitor/help "fault" "selftest" "halt"
+	send "fault bogus"
+	wait_for "anax> " 20
+	expect pc64/monitor/fault-bad-argument "usage: fault null"
+	send "cpus"
+	wait_for "anax> " 20
+	expect pc64/monitor/cpus "1"
+	send "fault null"
+	wait_for "anax> " 30
+	expect pc64/fault/null "trap: page fault (vector 14) on cpu" \
+	    "fault address (cr2) 0000000000000000, read page not present" \
+	    "rip ffffffff" "rsp ffff" "cr3 " " fault_null+0x" " cmd_fault+0x" \
+	    " kmonitor_exec+0x" "kmonitor: entered after panic"
+	send "halt 5"
+	wait_for "halting" 20
+	mon_finish
+	if [ "$mrc" -eq "$EXIT_HALT5" ]; then
+		pass pc64/monitor/halt-status
+	else
+		fail pc64/monitor/halt-status "qemu exit $mrc, want $EXIT_HALT5"
+		tail -n 20 "$mlog"
+	fi
+}
+
+stack_overflow_session()
+{
+	mark=1
+	mon_start stack
+	if ! wait_for "anax> " 60; then
+		fail pc64/fault/stack "no prompt"
+		tail -n 40 "$mlog"
+		kill "$qpid" 2>/dev/null
+		mon_finish
+		return
+	fi
+	send "fault stack"
+	wait_for "anax> " 30
+	expect pc64/fault/stack "trap: double fault (vector 8)" \
+	    "trap: kernel stack overflow (guard page hit)" " fault_recurse" \
+	    "more frames of the above" " cmd_fault+0x" " kernel_main+0x" \
+	    "kmonitor: entered after panic"
+	send "halt"
+	wait_for "halting" 20
+	mon_finish
+}
+
+iso all "ktest=all" || exit 0
+iso lwkt "ktest=lwkt_*,ipiq_*,callout_every_cpu,token_*"
+iso many "ktest=lwkt_create_exit_every_cpu,ipiq_cpusync"
+iso monitor ""
+
+for n in 1 2 4 8; do
+	ktests "bios-n$n" "$n" 512M 300 -cdrom "$tdir/all.iso"
+done
+ktests bios-n64 64 1G 400 -cdrom "$tdir/lwkt.iso"
+ktests bios-n255 255 1G 400 -cpu max -cdrom "$tdir/many.iso"
+if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
+	cp "$OVMF_VARS" "$tdir/ovmf-vars.fd"
+	ktests uefi-n2 2 512M 300 -cdrom "$tdir/lwkt.iso" \
+	    -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+	    -drive "if=pflash,format=raw,file=$tdir/ovmf-vars.fd"
+else
+	skip pc64/uefi-n2 "OVMF not installed"
+fi
+# The same ISO as a disk: the hybrid MBR boot of a USB stick.
+cp "$tdir/lwkt.iso" "$tdir/disk.img"
+ktests disk-n4 4 512M 300 -drive "file=$tdir/disk.img,format=raw,if=ide"
+monitor_session
+stack_overflow_session
+exit 0
