@@ -27,6 +27,23 @@ run_prog()
 	fi
 }
 
+# The kernel-flag objects may need nothing from outside but what the
+# kernel's libkern provides (memcpy, memset, memcmp) and each other.
+for cc in gcc clang; do
+	objs=$(ls "$B/kern-$cc"/hammer2_*.o 2>/dev/null)
+	if [ -z "$objs" ]; then
+		fail "freestanding_symbols_$cc" "no objects in $B/kern-$cc"
+		continue
+	fi
+	extra=$(nm -u $objs | awk 'NF == 2 { print $2 }' | sort -u |
+	    grep -v -E '^(memcpy|memset|memcmp|hammer2_[a-z0-9_]+)$')
+	if [ -z "$extra" ]; then
+		pass "freestanding_symbols_$cc"
+	else
+		fail "freestanding_symbols_$cc" "needs: $(echo $extra)"
+	fi
+done
+
 run_prog hammer2_codec_check "$B/test_check"
 run_prog hammer2_codec_cross "$B/test_codec" \
     /usr/share/common-licenses/GPL-3 sys/vfs/hammer2/hammer2_deflate.c \
