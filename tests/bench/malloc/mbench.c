@@ -7,7 +7,9 @@
  * mbench.c - allocator workloads, run under whatever malloc is preloaded.
  *
  * Usage: mbench WORKLOAD THREADS.  Runs a fixed amount of work on THREADS
- * threads and prints "WORKLOAD THREADS SECONDS PEAK_RSS_KIB".  Workloads
+ * threads and prints "WORKLOAD THREADS SECONDS PEAK_RSS_KIB CPU_SECONDS"
+ * (wall time of the work; peak RSS and user+system CPU time of the whole
+ * process, which the machine's other load disturbs less).  Workloads
  * (our own versions of well-known allocator benchmarks):
  *   larson   Larson & Krishnan's server simulation: each thread replaces
  *            random blocks of a slot array, and the arrays change hands
@@ -465,6 +467,9 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	t1 = now();
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%s %d %.4f %ld\n", argv[1], threads, t1 - t0, ru.ru_maxrss);
+	printf("%s %d %.4f %ld %.4f\n", argv[1], threads, t1 - t0,
+	    ru.ru_maxrss, (double)ru.ru_utime.tv_sec +
+	    (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	    (double)ru.ru_stime.tv_usec / 1e6);
 	return (0);
 }

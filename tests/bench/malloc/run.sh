@@ -6,8 +6,9 @@
 # Every workload runs at 1, 2 and 4 threads (4 > the 2 cores here) under
 # each allocator (LD_PRELOAD; glibc is the plain run), REPS times,
 # interleaved so that machine noise hits every allocator alike.  Prints
-# and writes OUTDIR/table.md (median time and peak RSS, each with its ratio
-# to the best), OUTDIR/raw.txt, and draws docs/performance/nmalloc.png.
+# and writes OUTDIR/table.md (median wall time, CPU time and peak RSS, each
+# with its ratio to the best), OUTDIR/raw.txt, and draws
+# docs/performance/nmalloc.png.
 # Measures only: nothing here passes or fails on speed.
 set -eu
 MB=$1
@@ -59,7 +60,15 @@ sort -k2,2 -k3,3n -k1,1 -k4,4g "$RAW" | awk -v names="$names" -v reps="$REPS" '
 {
 	key = $2 " " $3; a = $1
 	n[key, a]++; tm[key, a, n[key, a]] = $4; rs[key, a, n[key, a]] = $5
+	cp[key, a, n[key, a]] = $6
 	if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
+}
+function median_cpu(key, a,   i, j, k, v, tmp) {
+	k = n[key, a]
+	for (i = 1; i <= k; i++) v[i] = cp[key, a, i]
+	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+		if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
+	return v[int((k + 1) / 2)]
 }
 function median_rss(key, a,   i, j, k, v, tmp) {
 	k = n[key, a]
@@ -80,6 +89,7 @@ END {
 			k = n[key, an[i]]
 			mt[i] = tm[key, an[i], int((k + 1) / 2)]
 			mr[i] = median_rss(key, an[i])
+			mc[i] = median_cpu(key, an[i])
 			if (best == 0 || mt[i] < best) best = mt[i]
 		}
 		split(key, kk, " "); row = "| " kk[1] " | " kk[2] " |"
@@ -97,7 +107,19 @@ END {
 			rdat = rdat sprintf(" %.3f", mr[i] / lean)
 		}
 		print rdat > "'"$OUT"'/rss.dat"
+		bc = 0
+		for (i = 1; i <= na; i++) if (bc == 0 || mc[i] < bc) bc = mc[i]
+		crow[q] = "| " kk[1] " | " kk[2] " |"; cdat = kk[1] "/" kk[2]
+		for (i = 1; i <= na; i++) {
+			crow[q] = crow[q] sprintf(" %.3f (%.2f) |", mc[i], mc[i] / bc)
+			cdat = cdat sprintf(" %.3f", mc[i] / bc)
+		}
+		print cdat > "'"$OUT"'/cpu.dat"
 	}
+	print ""
+	print "### CPU time, user + system (median, seconds; ratio to the least)"
+	print ""; print hdr; print sep
+	for (q = 1; q <= nk; q++) print crow[q]
 	print ""
 	print "### Peak RSS (median, MiB; ratio to the leanest)"
 	print ""; print hdr; print sep
@@ -115,9 +137,9 @@ if command -v gnuplot >/dev/null 2>&1; then
 	done
 	mkdir -p "$(dirname "$PNG")"
 	gnuplot <<EOF
-set terminal pngcairo size 1400,900 font ",9" noenhanced
+set terminal pngcairo size 1400,1300 font ",9" noenhanced
 set output '$PNG'
-set multiplot layout 2,1 title "nmalloc vs glibc, jemalloc, mimalloc, tcmalloc ($(nproc) cpus; workload/threads)"
+set multiplot layout 3,1 title "nmalloc vs glibc, jemalloc, mimalloc, tcmalloc ($(nproc) cpus; workload/threads)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -127,6 +149,8 @@ set grid ytics
 set logscale y 2
 set ylabel "time / fastest (lower is better)"
 $(echo "plot $cols" | sed "s|DAT|$OUT/time.dat|g")
+set ylabel "CPU time / least (lower is better)"
+$(echo "plot $cols" | sed "s|DAT|$OUT/cpu.dat|g")
 set ylabel "peak RSS / leanest (lower is better)"
 $(echo "plot $cols" | sed "s|DAT|$OUT/rss.dat|g")
 unset multiplot
