@@ -217,6 +217,27 @@ fsck_lists_pfs()
 }
 check hammer2_fsck_verbose_lists_pfs fsck_lists_pfs
 
+# Inode numbers and link counts through FUSE are HAMMER2's own, as
+# hammer2 stat reads them from the image.
+fuse_inums()
+{
+	timeout 20 "$B/mount_hammer2" "$H2_FIXDIR/tiny.img" "$MNT" || return 1
+	_rc=0
+	for _p in hello.txt hardlink-to-hello a/b/c/d/deep.txt link-700 emptydir fifo; do
+		_want=$("$B/hammer2" stat "$H2_FIXDIR/tiny.img" "$_p" |
+		    awk 'NR == 2 { printf "%d %d", $1, $5 }')
+		_got=$(stat -c '%i %h' "$MNT/$_p")
+		echo "$_p: fuse $_got, image $_want"
+		[ -n "$_want" ] && [ "$_got" = "$_want" ] || _rc=1
+	done
+	[ "$(stat -c %i "$MNT")" = 1 ] || _rc=1
+	fusermount3 -u "$MNT" || _rc=1
+	return $_rc
+}
+if [ -n "$have_fuse" ]; then
+	check hammer2_fuse_inode_numbers fuse_inums
+fi
+
 # Header selection: copy 0 of the 8 GiB image is the empty newfs state.
 volhdr_copy3()
 {
