@@ -12,7 +12,9 @@
  * through a single-producer ring to a consumer thread on the next cpu,
  * which kfrees them (the remote-free CAS path; the owner later pulls the
  * chunks back in one swap).  The time is the producer's wall clock per
- * object.  Each prints "bench: NAME NS ns/op", the median of
+ * object (it needs both vcpus running at once; on a loaded host it
+ * mostly measures the host's scheduler).  The batch figures time a remote
+ * kfree and the kmalloc that takes the chunk back separately.  Each prints "bench: NAME NS ns/op", the median of
  * SB_REPEATS runs, in the names tools/bench/lwkt.sh pairs with glibc's
  * malloc/free measured by tools/bench/hostbench.c in the same run.
  *
@@ -37,6 +39,7 @@
 #define SB_SMALL_BYTES		64
 #define SB_PAGE_BYTES		4096
 #define SB_X100			100	/* ns/op kept with 2 decimals */
+#define SB_BATCH		100000	/* chunks per remote-free batch */
 
 MALLOC_DEFINE(M_SLAB_BENCH, "slab_bench", "kmalloc benchmark");
 
@@ -137,6 +140,62 @@ sb_xcpu(size_t size, const char *name)
 }
 
 /*
+ * Batch remote frees: this cpu allocates SB_BATCH chunks (untimed), a
+ * thread on the next cpu frees them all (timed there: the remote-free
+ * path alone, no ring, no waiting for the other cpu), then this cpu
+ * allocates SB_BATCH again (timed: taking the chunks back from the
+ * zones' remote lists).  Only one cpu works at a time, so unlike the
+ * ring figure this does not depend on both vcpus being scheduled.
+ */
+struct sb_batch {
+	void		**bt_ptrs;
+	uint64_t	 bt_ns;		/* out: time of the frees */
+	volatile u_int	 bt_done;
+};
+
+static void
+sb_batch_freer(void *arg)
+{
+	struct sb_batch *bt = arg;
+	uint64_t t0 = nanouptime_ns();
+
+	for (int i = 0; i < SB_BATCH; i++)
+		kfree(bt->bt_ptrs[i], M_SLAB_BENCH);
+	bt->bt_ns = nanouptime_ns() - t0;
+	atomic_store_rel_int(&bt->bt_done, 1);
+	wakeup(bt);
+}
+
+static void
+sb_remote_batch(size_t size, const char *freename, const char *allocname)
+{
+	uint64_t fres[SB_REPEATS], ares[SB_REPEATS], t0;
+	struct sb_batch bt;
+
+	bt.bt_ptrs = kmalloc(SB_BATCH * sizeof(void *), M_SLAB_BENCH,
+	    M_WAITOK);
+	for (int i = 0; i < SB_BATCH; i++)
+		bt.bt_ptrs[i] = kmalloc(size, M_SLAB_BENCH, M_WAITOK);
+	for (int r = 0; r < SB_REPEATS; r++) {
+		atomic_store_rel_int(&bt.bt_done, 0);
+		lwkt_create(sb_batch_freer, &bt, NULL, 0, (mycpuid + 1) % ncpus,
+		    "sb_freer");
+		while (atomic_load_acq_int(&bt.bt_done) == 0)
+			tsleep(&bt, 0, "sbfree", 1);
+		fres[r] = bt.bt_ns * SB_X100 / SB_BATCH;
+		t0 = nanouptime_ns();
+		for (int i = 0; i < SB_BATCH; i++)
+			bt.bt_ptrs[i] = kmalloc(size, M_SLAB_BENCH, M_WAITOK);
+		ares[r] = (nanouptime_ns() - t0) * SB_X100 / SB_BATCH;
+	}
+	for (int i = 0; i < SB_BATCH; i++)
+		kfree(bt.bt_ptrs[i], M_SLAB_BENCH);
+	kfree(bt.bt_ptrs, M_SLAB_BENCH);
+	sb_report(freename, fres);
+	sb_report(allocname, ares);
+}
+
+/*
  * slab_bench - print the kmalloc figures.  Context: thread; on one cpu
  * the cross-cpu figures are skipped.
  */
@@ -151,6 +210,8 @@ slab_bench(void)
 	}
 	sb_xcpu(SB_SMALL_BYTES, "kmalloc_64_xcpu");
 	sb_xcpu(SB_PAGE_BYTES, "kmalloc_4096_xcpu");
+	sb_remote_batch(SB_SMALL_BYTES, "kmalloc_64_remote_kfree",
+	    "kmalloc_64_after_remote");
 	slab_reclaim();
 }
 
