@@ -153,13 +153,20 @@ port_reply_locked(struct lwkt_port *port, struct lwkt_msg *msg)
 {
 	u_int f = msg_flags(msg);
 
+	msg_setf(msg, MSGF_REPLY);	/* first: see port_dequeuemsg_locked */
 	if ((f & MSGF_SYNC) == 0)
 		port_enqueue(port, msg);
-	msg_setf(msg, MSGF_DONE | MSGF_REPLY);
+	msg_setf(msg, MSGF_DONE);
 	return (f);
 }
 
-/* Remove msg if it sits, unreplied, on port's queue.  0 or ENOENT. */
+/*
+ * Remove msg if it sits, unreplied, on port's queue.  0 or ENOENT.
+ *
+ * NOTE: a reply sets MSGF_REPLY before it queues the message on the reply
+ * port (possibly on another cpu or under another lock), so QUEUED without
+ * REPLY always means "on the target port", which we do hold.
+ */
 static int
 port_dequeuemsg_locked(struct lwkt_port *port, struct lwkt_msg *msg)
 {
@@ -256,10 +263,11 @@ thread_putport(struct lwkt_port *port, struct lwkt_msg *msg)
 static void
 thread_reply_local(struct lwkt_port *port, struct lwkt_msg *msg)
 {
+	msg_clrf(msg, MSGF_INTRANSIT);
+	msg_setf(msg, MSGF_REPLY);	/* first: see port_dequeuemsg_locked */
 	if ((msg_flags(msg) & MSGF_SYNC) == 0)
 		port_enqueue(port, msg);
-	msg_clrf(msg, MSGF_INTRANSIT);
-	msg_setf(msg, MSGF_DONE | MSGF_REPLY);
+	msg_setf(msg, MSGF_DONE);
 	thread_port_wake(port);
 }
 
