@@ -14,6 +14,8 @@
  *     each is read, its check code verified and DATA decompressed.  Each
  *     directory entry must name an inode present in its PFS's index.
  *     Blocks reached twice (snapshots share subtrees) are walked once.
+ *     Then, per PFS, every inode's nlinks must equal the number of
+ *     directory entries naming it.
  *  3. The freemap is walked (nodes and leaves are CRC-checked) and every
  *     block found in pass 2 at or above allocator_beg must lie in a
  *     16 KiB granule marked allocated (binary 11).
@@ -420,12 +422,137 @@ fsck_topology(struct fsck *f)
 		fsck_problem(f, "super-root walk failed: %s", strerror(error));
 	if (f->f_types[HAMMER2_BREF_TYPE_INODE] == 0)
 		fsck_problem(f, "no super-root inode");
-	qsort(f->f_inums, f->f_ninums, sizeof(uint64_t), fsck_u64_cmp);
+	if (f->f_ninums > 0)
+		qsort(f->f_inums, f->f_ninums, sizeof(uint64_t), fsck_u64_cmp);
 	for (i = 0; i < f->f_ndinums; i++)
-		if (bsearch(&f->f_dinums[i], f->f_inums, f->f_ninums,
-			sizeof(uint64_t), fsck_u64_cmp) == NULL)
+		if (f->f_ninums == 0 || bsearch(&f->f_dinums[i], f->f_inums,
+			f->f_ninums, sizeof(uint64_t), fsck_u64_cmp) == NULL)
 			fsck_problem(f, "directory entry names inode 0x%016jx, which no inode index holds",
 			    (uintmax_t)f->f_dinums[i]);
+}
+
+/*
+ * Pass 2b, per PFS: every inode's nlinks must equal the number of
+ * directory entries naming it (directories: exactly one, DragonFly does
+ * not count subdirectories), and no entry may name a missing inode.
+ * Read errors were reported by pass 2 and are not repeated here.
+ */
+struct fsck_links {
+	struct fsck		*fl_f;
+	struct hammer2_pfs	 fl_pmp;
+	struct hammer2_inode	 fl_ip;
+	uint64_t		*fl_refs;	/* dirent inums */
+	size_t			 fl_nrefs, fl_refcap;
+	struct fsck_ino {
+		uint64_t	fi_inum, fi_nlinks;
+	}			*fl_inos;
+	size_t			 fl_ninos;
+};
+
+static int
+fsck_links_dirent_cb(void *arg, const struct hammer2_dirent *de)
+{
+	struct fsck_links *fl = arg;
+
+	fsck_push_u64(&fl->fl_refs, &fl->fl_nrefs, &fl->fl_refcap, de->de_inum);
+	return (0);
+}
+
+static int
+fsck_links_inode_cb(void *arg, const struct hammer2_blockref *bref, int error)
+{
+	struct fsck_links *fl = arg;
+	struct hammer2_inode *ip = &fl->fl_ip;
+
+	if (error != 0 || bref->type != HAMMER2_BREF_TYPE_INODE ||
+	    hammer2_inode_load(fl->fl_f->f_dev, bref, ip) != 0)
+		return (0);
+	fl->fl_inos = fsck_xrealloc(fl->fl_inos,
+	    (fl->fl_ninos + 1) * sizeof(*fl->fl_inos));
+	fl->fl_inos[fl->fl_ninos].fi_inum = ip->ino_data.meta.inum;
+	fl->fl_inos[fl->fl_ninos].fi_nlinks =
+	    ip->ino_data.meta.type == HAMMER2_OBJTYPE_DIRECTORY ? 1 :
+	    ip->ino_data.meta.nlinks;
+	fl->fl_ninos++;
+	if (ip->ino_data.meta.type == HAMMER2_OBJTYPE_DIRECTORY)
+		(void)hammer2_dir_scan(&fl->fl_pmp, ip, 0, fsck_links_dirent_cb,
+		    fl);
+	return (0);
+}
+
+static int
+fsck_ino_cmp(const void *a, const void *b)
+{
+	return (fsck_u64_cmp(a, b));
+}
+
+static void
+fsck_links_compare(struct fsck_links *fl, const char *label)
+{
+	size_t i = 0, j = 0;
+	uint64_t n;
+
+	if (fl->fl_nrefs > 0)
+		qsort(fl->fl_refs, fl->fl_nrefs, sizeof(uint64_t), fsck_u64_cmp);
+	if (fl->fl_ninos > 0)
+		qsort(fl->fl_inos, fl->fl_ninos, sizeof(*fl->fl_inos),
+		    fsck_ino_cmp);
+	while (i < fl->fl_ninos || j < fl->fl_nrefs) {
+		if (i < fl->fl_ninos && (j == fl->fl_nrefs ||
+			fl->fl_inos[i].fi_inum <= fl->fl_refs[j])) {
+			for (n = 0; j < fl->fl_nrefs &&
+			    fl->fl_refs[j] == fl->fl_inos[i].fi_inum; j++)
+				n++;
+			if (n != fl->fl_inos[i].fi_nlinks)
+				fsck_problem(fl->fl_f, "PFS %s: inode 0x%016jx has nlinks %ju but %ju directory entries",
+				    label, (uintmax_t)fl->fl_inos[i].fi_inum,
+				    (uintmax_t)fl->fl_inos[i].fi_nlinks,
+				    (uintmax_t)n);
+			i++;
+		} else {
+			fsck_problem(fl->fl_f, "PFS %s: directory entry names inode 0x%016jx, missing from the index",
+			    label, (uintmax_t)fl->fl_refs[j]);
+			j++;
+		}
+	}
+}
+
+static int
+fsck_links_pfs(void *arg, const struct hammer2_inode *ip)
+{
+	struct fsck_links *fl;
+	char label[HAMMER2_INODE_MAXNAME + 1];
+	size_t len = ip->ino_data.meta.name_len;
+
+	if (!hammer2_inode_has_blockset(ip) || len > HAMMER2_INODE_MAXNAME)
+		return (0);
+	memcpy(label, ip->ino_data.filename, len);
+	label[len] = '\0';
+	fl = calloc(1, sizeof(*fl));
+	if (fl == NULL)
+		return (ENOMEM);
+	fl->fl_f = arg;
+	fl->fl_pmp.pmp_dev = fl->fl_f->f_dev;
+	fl->fl_pmp.pmp_iroot = *ip;
+	fl->fl_pmp.pmp_iroot.ino_pmp = &fl->fl_pmp;
+	(void)hammer2_tree_scan(fl->fl_f->f_dev, ip->ino_data.u.blockset.blockref,
+	    HAMMER2_SET_COUNT, 0, HAMMER2_DIRHASH_VISIBLE - 1,
+	    HAMMER2_SCAN_CONTINUE, fsck_links_inode_cb, fl);
+	(void)hammer2_dir_scan(&fl->fl_pmp, &fl->fl_pmp.pmp_iroot, 0,
+	    fsck_links_dirent_cb, fl);
+	fsck_links_compare(fl, label);
+	free(fl->fl_refs);
+	free(fl->fl_inos);
+	free(fl);
+	return (0);
+}
+
+static void
+fsck_links(struct fsck *f)
+{
+	f->f_dev->d_quiet = 1;
+	(void)hammer2_pfs_scan(f->f_dev, fsck_links_pfs, f);
+	f->f_dev->d_quiet = 0;
 }
 
 static int
@@ -594,6 +721,7 @@ main(int argc, char **argv)
 	}
 	fsck_volume_headers(&f);
 	fsck_topology(&f);
+	fsck_links(&f);
 	fsck_freemap(&f);
 	if (f.f_verbose) {
 		f.f_dev->d_quiet = 1;	/* problems were reported above */

@@ -45,6 +45,19 @@ static uint8_t *img;
 static size_t img_size;
 static int failures, cases;
 static int expect_ok;		/* positive control of a crafted image */
+static const char *write_out;	/* -L: write the crafted image here */
+static int write_status = 1;
+
+static int
+write_image(const char *out)
+{
+	FILE *fp = fopen(out, "w");
+
+	if (fp == NULL || fwrite(img, 1, img_size, fp) != img_size ||
+	    fclose(fp) != 0)
+		return (1);
+	return (0);
+}
 static uint64_t nfiles;
 
 static int
@@ -172,7 +185,10 @@ try_sroot(const char *what, const struct hammer2_blockref *b)
 	memcpy(scratch, img + scratch_off, sizeof(scratch));
 	vd->sroot_blockset.blockref[0] = *b;
 	hammer2_volume_set_crcs(vd);
-	expect_failure(what, b->data_off);
+	if (write_out != NULL)
+		write_status = write_image(write_out);
+	else
+		expect_failure(what, b->data_off);
 	memcpy(vd, saved, sizeof(saved));
 	memcpy(img + scratch_off, scratch, sizeof(scratch));
 }
@@ -447,17 +463,45 @@ write_freemap_hole(const char *out)
 	return (0);
 }
 
+/*
+ * -L: write a copy whose PFS DATA holds one file with nlinks 3 but a
+ * single directory entry; everything correctly signed, so only
+ * fsck_hammer2's link count pass can object.
+ */
+static int
+write_bad_nlinks(void)
+{
+	struct hammer2_inode_data pfs, ino;
+
+	if (find_data_root(&pfs) != 0)
+		return (1);
+	memset(&pfs.u, 0, sizeof(pfs.u));
+	memset(&ino, 0, sizeof(ino));
+	ino.meta.type = HAMMER2_OBJTYPE_REGFILE;
+	ino.meta.inum = 0x500;
+	ino.meta.nlinks = 3;
+	ino.meta.mode = 0644;
+	ino.meta.op_flags = HAMMER2_OPFLAG_DIRECTDATA;
+	add_dirent(&pfs, 1, "f", 0x500, HAMMER2_OBJTYPE_REGFILE);
+	try_pfs("nlinks 3, one entry", &pfs, &ino);
+	return (write_status);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct stat st;
 	int fd, errs;
 
-	if (argc == 4 && strcmp(argv[1], "-F") == 0) {
+	if (argc == 4 && strcmp(argv[1], "-L") == 0) {
+		argv++;
+		argc--;
+		write_out = argv[2];
+	} else if (argc == 4 && strcmp(argv[1], "-F") == 0) {
 		argv++;
 		argc--;
 	} else if (argc != 2) {
-		fprintf(stderr, "usage: h2_corrupt [-F] image [out]\n");
+		fprintf(stderr, "usage: h2_corrupt [-F | -L] image [out]\n");
 		return (2);
 	}
 	fd = open(argv[1], O_RDONLY);
@@ -471,6 +515,8 @@ main(int argc, char **argv)
 		perror("mmap");
 		return (2);
 	}
+	if (write_out != NULL)
+		return (write_bad_nlinks());
 	if (argc == 3)
 		return (write_freemap_hole(argv[2]));
 	errs = read_everything(img_size);

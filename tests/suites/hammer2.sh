@@ -334,6 +334,9 @@ if [ -n "$have_fuse" ]; then
 else
 	skip hammer2_fuse_damaged_block_eio "no /dev/fuse"
 fi
+"$B/h2_corrupt.asan" -L "$H2_FIXDIR/tiny.img" "$T/bad-nlinks.img" >/dev/null
+check hammer2_fsck_reports_bad_nlinks fsck_reports "$T/bad-nlinks.img" \
+    "PFS DATA: inode 0x0000000000000500 has nlinks 3 but 1 directory entries"
 truncate -s 20M "$T/bad-data.img"
 check hammer2_fsck_reports_truncation fsck_reports "$T/bad-data.img" \
     ".*cannot open a HAMMER2 volume"
