@@ -238,6 +238,29 @@ if [ -n "$have_fuse" ]; then
 	check hammer2_fuse_inode_numbers fuse_inums
 fi
 
+# freemap, info and dhash on tiny.img: the values the format spec's
+# worked example (§19.7) reads from the same image.
+freemap_tiny()
+{
+	out=$("$B/hammer2" freemap "$H2_FIXDIR/tiny.img") || return 1
+	printf '%s\n' "$out" | grep -q 'freemap_leaf.0   000000000001000f 0000000000000000/30' &&
+	    printf '%s\n' "$out" | grep -q '0000000001800000 0006.0110 linear=072400 avail=37c000 \[ 03ffffffffffffff 00000000000000ff 0' &&
+	    printf '%s\n' "$out" | grep -q '0000000001c00000 0007.0210 linear=001000 avail=3fc000 \[ 0000000000000003 0'
+}
+check hammer2_freemap_tiny freemap_tiny
+info_tiny()
+{
+	out=$("$B/hammer2" info "$H2_FIXDIR/tiny.img") || return 1
+	printf '%s\n' "$out"
+	[ "$(printf '%s\n' "$out" | sed 1d | tr -d ' ' | sort | tr '\n' ' ')" = "DATA LOCAL " ]
+}
+check hammer2_info_tiny info_tiny
+dhash_window()
+{
+	"$B/hammer2" dhash hello.txt | grep -qx 'd6e8905688708000 hello.txt (collision window d6e8905688708000-d6e890568870ffff)'
+}
+check hammer2_dhash_window dhash_window
+
 # Header selection: copy 0 of the 8 GiB image is the empty newfs state.
 volhdr_copy3()
 {
