@@ -41,6 +41,11 @@
  * EXPECT_COMP (2 = LZ4, 3 = ZLIB) at least one block of that kind must be
  * seen; with DATA_OFF/SHA256 the DATA bref at that data_off must exist,
  * be compressed, and its first bytes must hash to SHA256 (format §19.6).
+ * Write policy: every block DragonFly compressed is compressed again with
+ * hammer2_block_compress(), which must pick the same physical size, and
+ * every block it stored raw while compression was requested must give
+ * ENOSPC from us too (true for these fixtures; DragonFly's give-up
+ * heuristic could in principle store a compressible block raw).
  *
  * This is a test harness, not a HAMMER2 reader: it trusts the image's
  * structure beyond what it checks, and caps file sizes.
@@ -90,7 +95,15 @@ static struct stats {
 	unsigned long	files;
 	bool		expect_found;
 	bool		expect_ok;
+	unsigned long	recomp_tested;		/* DragonFly-compressed blocks */
+	unsigned long	recomp_raw;		/* ... that we would store raw */
+	unsigned long	recomp_bigger;		/* ... in a larger block */
+	unsigned long	recomp_smaller;		/* ... in a smaller block */
+	unsigned long	recomp_bad;		/* failed to round trip */
+	unsigned long	raw_tested;		/* DragonFly-raw blocks */
+	unsigned long	raw_compressible;	/* ... that we would compress */
 } st;
+static int expect_comp = -1;
 
 static char file_sha[MAX_FILES][65];
 static uint64_t expect_off;
@@ -191,6 +204,48 @@ walk_array(const uint8_t *arr, size_t n, struct file_ctx *fc, int depth)
 		walk(arr + i * BREF_BYTES, fc, depth + 1);
 }
 
+/*
+ * Write policy check: compress the logical block again as DragonFly did
+ * (format §7.4: input = the physical-size buffer, 64 KiB or the EOF
+ * block rounded up to a power of two >= 1 KiB), see whether we would
+ * also compress it, into a block of which size, and that it decodes.
+ */
+static void
+recompress(int comp, const uint8_t *lblock, uint64_t left, size_t dfly_size)
+{
+	static uint8_t out[LBLOCK_BYTES], back[LBLOCK_BYTES];
+	static uint8_t work[HAMMER2_CODEC_WORKBYTES];
+	size_t in = 1024, phys;
+	int r;
+
+	while (in < left && in < LBLOCK_BYTES)
+		in <<= 1;
+	if (dfly_size == 0) {
+		/* DragonFly stored it raw although compression was on. */
+		st.raw_tested++;
+		if (hammer2_block_compress(comp, lblock, in, out, sizeof(out),
+		    work, &phys) == 0)
+			st.raw_compressible++;
+		return;
+	}
+	st.recomp_tested++;
+	r = hammer2_block_compress(comp, lblock, in, out, sizeof(out), work,
+	    &phys);
+	if (r == HAMMER2_CODEC_ENOSPC) {
+		st.recomp_raw++;
+		return;
+	}
+	if (r != 0 || hammer2_block_decompress(comp, out, phys, back,
+	    sizeof(back)) != 0 || memcmp(back, lblock, in) != 0) {
+		st.recomp_bad++;
+		return;
+	}
+	if (phys > dfly_size)
+		st.recomp_bigger++;
+	if (phys < dfly_size)
+		st.recomp_smaller++;
+}
+
 static void
 do_data(const uint8_t *b, const uint8_t *blk, size_t size,
     struct file_ctx *fc)
@@ -222,6 +277,12 @@ do_data(const uint8_t *b, const uint8_t *blk, size_t size,
 		    sizeof(tmp)) == 0)
 			st.trunc_accepted++;
 	}
+	if (fc != NULL && key < fc->fc_size &&
+	    (comp == HAMMER2_COMP_LZ4 || comp == HAMMER2_COMP_ZLIB))
+		recompress(comp, lblock, fc->fc_size - key, size);
+	else if (fc != NULL && key < fc->fc_size && expect_comp >= 2 &&
+	    comp == HAMMER2_COMP_NONE)
+		recompress(expect_comp, lblock, fc->fc_size - key, 0);
 	if ((le64(b + 0x20) & ~0x3FULL) == expect_off) {
 		st.expect_found = true;
 		hammer2_sha256(lblock, fc != NULL && fc->fc_size < LBLOCK_BYTES ?
@@ -376,7 +437,6 @@ main(int argc, char **argv)
 {
 	uint8_t *vol;
 	char what[128];
-	int expect_comp = -1;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: test_fixture NAME IMAGE MANIFEST "
@@ -420,6 +480,21 @@ main(int argc, char **argv)
 	    st.trunc_tested);
 	snprintf(errmsg, sizeof(errmsg), "%lu accepted", st.trunc_accepted);
 	report(what, st.trunc_accepted == 0);
+	printf("# %s: %lu DragonFly-compressed blocks recompressed: %lu "
+	    "would be stored raw, %lu in a larger block, %lu in a smaller "
+	    "one\n", name, st.recomp_tested, st.recomp_raw, st.recomp_bigger,
+	    st.recomp_smaller);
+	printf("# %s: %lu blocks DragonFly stored raw with compression on: "
+	    "we would compress %lu\n", name, st.raw_tested,
+	    st.raw_compressible);
+	snprintf(errmsg, sizeof(errmsg), "%lu failed, %lu raw, %lu larger, "
+	    "%lu smaller, %lu compressible", st.recomp_bad, st.recomp_raw,
+	    st.recomp_bigger, st.recomp_smaller, st.raw_compressible);
+	snprintf(what, sizeof(what), "write_policy_%lu_blocks_like_dragonfly",
+	    st.recomp_tested + st.raw_tested);
+	report(what, st.recomp_bad == 0 && st.recomp_raw == 0 &&
+	    st.recomp_bigger == 0 && st.recomp_smaller == 0 &&
+	    st.raw_compressible == 0);
 	compare_manifest(argv[3]);
 	if (expect_sha != NULL) {
 		snprintf(errmsg, sizeof(errmsg), "found %d, decoded ok %d",
