@@ -114,11 +114,16 @@ typedef uint64_t hammer2_off_t;
 #define HAMMER2_CHECK_SHA192	4
 #define HAMMER2_CHECK_FREEMAP	5
 
-/* Compression methods (low nibble of methods). */
+/*
+ * Compression methods (low nibble of methods).  hammer2_codec.h defines
+ * the same names; whichever header comes first wins.
+ */
+#ifndef HAMMER2_COMP_NONE
 #define HAMMER2_COMP_NONE	0
 #define HAMMER2_COMP_AUTOZERO	1
 #define HAMMER2_COMP_LZ4	2
 #define HAMMER2_COMP_ZLIB	3
+#endif
 
 #define HAMMER2_ENC_CHECK(n)	((uint8_t)((n) << 4))
 #define HAMMER2_ENC_COMP(n)	((uint8_t)(n))
