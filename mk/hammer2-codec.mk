@@ -2,9 +2,10 @@
 #
 # The codec sources (sys/vfs/hammer2/hammer2_{check,lz4,inflate,deflate,
 # block}.c) are built three ways:
-#   - freestanding objects with gcc and clang and the kernel flags, to prove
-#     they need nothing but <stdint.h>/<stddef.h>/<stdbool.h>/<string.h> and
-#     fit -Wframe-larger-than=2048 (ALL_TARGETS);
+#   - freestanding objects with gcc and clang and the kernel flags (and
+#     once more with pc64's -mno-sse -mcmodel=kernel), to prove they need
+#     nothing but <stdint.h>/<stddef.h>/<stdbool.h>/<string.h> and fit
+#     -Wframe-larger-than=2048 (ALL_TARGETS);
 #   - linked into the unit tests under ASan/UBSan, cross-checked against
 #     Debian's liblz4 and zlib (TEST_DEPS);
 #   - a libFuzzer target (clang) over both decoders (TEST_DEPS);
@@ -20,7 +21,11 @@ H2C_SRCS	:= $(H2C_NAMES:%=$(H2C_DIR)/%.c)
 H2C_HDRS	:= $(H2C_DIR)/hammer2_codec.h $(H2C_DIR)/hammer2_crc32c_table.h
 H2C_CLANG	?= clang
 H2C_KOBJS	:= $(H2C_NAMES:%=$(H2C_O)/kern-gcc/%.o) \
-		   $(H2C_NAMES:%=$(H2C_O)/kern-clang/%.o)
+		   $(H2C_NAMES:%=$(H2C_O)/kern-clang/%.o) \
+		   $(H2C_NAMES:%=$(H2C_O)/kern-pc64/%.o)
+# pc64's code generation flags: no SSE/MMX registers, kernel code model.
+H2C_PC64FLAGS	:= -fno-pic -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse \
+		   -mno-sse2
 H2C_CLANG_ONLY	:= -Wcomma -Wunreachable-code -Wconditional-uninitialized
 H2C_TCFLAGS	:= $(CWARNFLAGS) $(GCC_ONLY) -O1 -g $(SAN_ASAN) -I$(H2C_DIR)
 H2C_TESTS	:= $(H2C_O)/test_check $(H2C_O)/test_codec \
@@ -39,6 +44,11 @@ $(H2C_O)/kern-gcc/%.o: $(H2C_DIR)/%.c $(H2C_HDRS)
 $(H2C_O)/kern-clang/%.o: $(H2C_DIR)/%.c $(H2C_HDRS)
 	@mkdir -p $(@D)
 	$(H2C_CLANG) $(CWARNFLAGS) $(H2C_CLANG_ONLY) $(KERNFLAGS) -O2 \
+	    -c $< -o $@
+
+$(H2C_O)/kern-pc64/%.o: $(H2C_DIR)/%.c $(H2C_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CWARNFLAGS) $(GCC_ONLY) $(KERNFLAGS) $(H2C_PC64FLAGS) -O2 \
 	    -c $< -o $@
 
 $(H2C_O)/test_check: $(H2C_TDIR)/test_check.c $(H2C_SRCS) $(H2C_HDRS)

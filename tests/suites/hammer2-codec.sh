@@ -29,7 +29,7 @@ run_prog()
 
 # The kernel-flag objects may need nothing from outside but what the
 # kernel's libkern provides (memcpy, memset, memcmp) and each other.
-for cc in gcc clang; do
+for cc in gcc clang pc64; do
 	objs=$(ls "$B/kern-$cc"/hammer2_*.o 2>/dev/null)
 	if [ -z "$objs" ]; then
 		fail "freestanding_symbols_$cc" "no objects in $B/kern-$cc"
