@@ -263,11 +263,17 @@ thread_putport(struct lwkt_port *port, struct lwkt_msg *msg)
 static void
 thread_reply_local(struct lwkt_port *port, struct lwkt_msg *msg)
 {
-	msg_clrf(msg, MSGF_INTRANSIT);
-	msg_setf(msg, MSGF_REPLY);	/* first: see port_dequeuemsg_locked */
-	if ((msg_flags(msg) & MSGF_SYNC) == 0)
+	u_int f = msg_flags(msg);
+
+	if (f & MSGF_INTRANSIT)
+		msg_clrf(msg, MSGF_INTRANSIT);
+	if (f & MSGF_SYNC) {
+		msg_setf(msg, MSGF_DONE | MSGF_REPLY);
+	} else {
+		msg_setf(msg, MSGF_REPLY); /* first: port_dequeuemsg_locked */
 		port_enqueue(port, msg);
-	msg_setf(msg, MSGF_DONE);
+		msg_setf(msg, MSGF_DONE);
+	}
 	thread_port_wake(port);
 }
 

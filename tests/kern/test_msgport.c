@@ -1209,19 +1209,31 @@ bench_direct(void)
 	bench_report("msgport_direct", res);
 }
 
-void	msgport_bench(void);
-
-void
-msgport_bench(void)
+/* The benchmarks run in a fresh thread on cpu 0, as the tests do. */
+static void
+bench_thread(void *arg)
 {
 	bench_direct();
 	bench_sync("msgport_sync_local", mycpuid);
 	if (ncpus < 2) {
 		kprintf("bench: msgport_sync_remote skipped (1 cpu)\n");
-		return;
+	} else {
+		bench_sync("msgport_sync_remote", other_cpu());
+		bench_async("msgport_async_remote", other_cpu());
 	}
-	bench_sync("msgport_sync_remote", other_cpu());
-	bench_async("msgport_async_remote", other_cpu());
+	ktest_join_done(arg);
+}
+
+void	msgport_bench(void);
+
+void
+msgport_bench(void)
+{
+	struct ktest_join join;
+
+	ktest_join_init(&join, 1);
+	lwkt_create(bench_thread, &join, NULL, 0, 0, "kt_msgbench");
+	ktest_join_wait(&join);
 }
 
 KBENCH(msgport)
