@@ -933,6 +933,55 @@ KTEST(msgport_forward)
 }
 
 /*
+ * A reply-only port with a function of ours: every reply, from the
+ * server's cpu, calls it exactly once per message.
+ */
+#define REPLYFN_MSGS	64
+
+static volatile u_int replyfn_calls[REPLYFN_MSGS];
+static volatile u_int replyfn_total;
+
+static void
+count_replyport(struct lwkt_port *port __unused, struct lwkt_msg *msg)
+{
+	struct tmsg *tm = (struct tmsg *)msg;
+
+	/* Called before any completion bit is set: the port decides. */
+	if (tm->tm_in < REPLYFN_MSGS && (lwkt_msg_flags(msg) &
+	    (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED)) == 0)
+		atomic_add_int(&replyfn_calls[tm->tm_in], 1);
+	atomic_add_int(&replyfn_total, 1);
+}
+
+KTEST(msgport_replyonly_function)
+{
+	static struct tmsg m[REPLYFN_MSGS];
+	struct lwkt_port rport;
+	struct echo_server es;
+	struct ktest_join join;
+	struct lwkt_port *port;
+
+	for (int i = 0; i < REPLYFN_MSGS; i++)
+		replyfn_calls[i] = 0;
+	replyfn_total = 0;
+	lwkt_initport_replyonly(&rport, count_replyport);
+	ktest_join_init(&join, 1);
+	port = echo_server_start(&es, &join, other_cpu(), true);
+	for (int i = 0; i < REPLYFN_MSGS; i++) {
+		tmsg_init(&m[i], &rport, CMD_ECHO, i);
+		lwkt_sendmsg(port, &m[i].tm_msg);
+	}
+	KT_EXPECT(echo_server_quit(port) == 0);	/* after all of them */
+	ktest_join_wait(&join);
+	KT_EXPECT(replyfn_total == REPLYFN_MSGS);
+	for (int i = 0; i < REPLYFN_MSGS; i++) {
+		KT_EXPECT(replyfn_calls[i] == 1);
+		KT_EXPECT(m[i].tm_msg.u.ms_result64 == echo_value(i));
+		KT_EXPECT(m[i].tm_msg.ms_error == echo_error(i));
+	}
+}
+
+/*
  * Abort.  The abort function runs in the target's context (the server's
  * cpu, in a critical section) and cancels the message if it is still
  * queued; a replied message is left alone.
