@@ -12,11 +12,12 @@
 
 PC64_PLAT	:= sys/platform/pc64
 PC64_DIR	:= $(O)/pc64
-PC64_CSRCS	:= $(KERN_MI_SRCS) $(sort $(wildcard $(PC64_PLAT)/*/*.c)) \
+PC64_CSRCS	:= $(KERN_MI_SRCS) $(sort $(wildcard $(addprefix $(PC64_PLAT)/, \
+		   x86_64/*.c apic/*.c console/*.c))) \
 		   $(sort $(wildcard sys/libkern/*.c))
 PC64_ASRCS	:= $(PC64_PLAT)/boot/locore.S $(PC64_PLAT)/boot/mpboot.S \
 		   $(PC64_PLAT)/x86_64/exception.S $(PC64_PLAT)/x86_64/swtch.S
-PC64_OBJS	:= $(PC64_EXTRA_OBJS) $(patsubst %.c,$(PC64_DIR)/k/%.o,$(PC64_CSRCS)) \
+PC64_OBJS	:= $(patsubst %.c,$(PC64_DIR)/k/%.o,$(PC64_CSRCS)) \
 		   $(patsubst %.S,$(PC64_DIR)/k/%.o,$(PC64_ASRCS))
 PC64_MDFLAGS	:= -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
 		   -mno-avx -fno-pic -fno-pie -fno-stack-protector \
@@ -97,3 +98,9 @@ qemu:
 	$(PC64_QEMU) -machine q35 -cpu max -smp $(PC64_NCPUS) -m $(PC64_MEM) \
 	    -cdrom $(PC64_DIR)/anax.iso -serial mon:stdio -display none \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot
+
+# Boot cost to the prompt, Anax against Linux+busybox (docs/performance).
+BENCH_TARGETS	+= bench-pc64
+.PHONY: bench-pc64
+bench-pc64: $(PC64_DIR)/anax-boot.elf
+	sh $(PC64_PLAT)/tools/bootbench.sh $< $(PC64_DIR)/bench
