@@ -49,8 +49,8 @@
  * For speed, short copies move a fixed 16 or 18 bytes when both buffers
  * have that much room, so bytes of dst past the decoded length may be
  * overwritten (hammer2_block_decompress() zero-fills them afterwards).
- * The compressor's hash table (LZ4_HASH_ENTRIES positions + 1, 0 = empty)
- * lives in the caller's work area.
+ * The compressor's hash table of positions (struct lz4_work) lives in the
+ * caller's work area.
  *
  * Locking: none; reentrant.
  *
@@ -74,14 +74,26 @@
 #define LZ4_LEN_BYTE_MAX	255	/* continuation byte meaning "more" */
 #define LZ4_HASH_BITS		12
 #define LZ4_HASH_ENTRIES	(1u << LZ4_HASH_BITS)
+#define LZ4_HASH16_BITS		13
+#define LZ4_HASH16_ENTRIES	(1u << LZ4_HASH16_BITS)
+#define LZ4_SMALL_INPUT		65536	/* positions fit in 16 bits */
 #define LZ4_HASH_MULT		2654435761u	/* Knuth's golden-ratio hash */
 #define LZ4_SKIP_SHIFT		6	/* skip faster through incompressibles */
 #define LZ4_SRC_MAX		0x7FFFFFFFu	/* positions fit in uint32_t */
 #define LZ4_WORD_BYTES		8
 #define LZ4_WILD_BYTES		16	/* short copies move this much */
 
+/*
+ * Last position seen per hash.  Inputs of at most LZ4_SMALL_INPUT bytes
+ * use twice as many 16-bit slots (better matches in HAMMER2's 64 KiB
+ * blocks); larger ones 32-bit slots.  Zero-filled slots point at position
+ * 0, which is harmless: every candidate is verified before use.
+ */
 struct lz4_work {
-	uint32_t	lw_table[LZ4_HASH_ENTRIES];	/* position + 1, 0 = none */
+	union {
+		uint32_t	lw_pos32[LZ4_HASH_ENTRIES];
+		uint16_t	lw_pos16[LZ4_HASH16_ENTRIES];
+	};
 };
 
 _Static_assert(sizeof(struct lz4_work) <= HAMMER2_LZ4_WORKBYTES,
@@ -228,10 +240,24 @@ lz4_read32(const uint8_t *p)
 	return (v);
 }
 
-static uint32_t
-lz4_hash(const uint8_t *p)
+/* Store pos as the newest position for p's hash; return the previous. */
+static size_t
+lz4_table_swap(struct lz4_work *lw, const uint8_t *p, size_t pos,
+    bool small)
 {
-	return ((lz4_read32(p) * LZ4_HASH_MULT) >> (32 - LZ4_HASH_BITS));
+	uint32_t v = lz4_read32(p) * LZ4_HASH_MULT;
+	size_t old;
+
+	if (small) {
+		v >>= 32 - LZ4_HASH16_BITS;
+		old = lw->lw_pos16[v];
+		lw->lw_pos16[v] = (uint16_t)pos;
+	} else {
+		v >>= 32 - LZ4_HASH_BITS;
+		old = lw->lw_pos32[v];
+		lw->lw_pos32[v] = (uint32_t)pos;
+	}
+	return (old);
 }
 
 /* Number of equal bytes at a and b, stopping before limit (a < limit). */
@@ -335,29 +361,25 @@ hammer2_lz4_compress(const void *src, size_t srclen, void *dst,
 	const uint8_t *iend = base + srclen;
 	const uint8_t *mflimit, *matchlimit;
 	uint8_t *op = dst, *oend = op + dstcap;
-	uint32_t h, cand;
 	size_t mlen, step;
+	bool small = srclen <= LZ4_SMALL_INPUT;
 
 	*outlenp = 0;
 	if (lw == NULL || srclen > LZ4_SRC_MAX)
 		return (HAMMER2_CODEC_EINVAL);
-	memset(lw->lw_table, 0, sizeof(lw->lw_table));
+	memset(lw, 0, sizeof(*lw));
 	/* Short inputs are all literals: mflimit = base skips the loop. */
 	mflimit = srclen > LZ4_MF_LIMIT ? iend - LZ4_MF_LIMIT : base;
 	matchlimit = srclen > LZ4_MF_LIMIT ? iend - LZ4_LAST_LITERALS : base;
 	while (ip < mflimit) {
-		h = lz4_hash(ip);
-		cand = lw->lw_table[h];
-		lw->lw_table[h] = (uint32_t)(ip - base) + 1;
-		if (cand == 0 || (size_t)(ip - base) - (cand - 1) >
-		    LZ4_MAX_OFFSET ||
-		    lz4_read32(base + cand - 1) != lz4_read32(ip)) {
+		ref = base + lz4_table_swap(lw, ip, (size_t)(ip - base), small);
+		if (ref >= ip || ip - ref > LZ4_MAX_OFFSET ||
+		    lz4_read32(ref) != lz4_read32(ip)) {
 			step = 1 + ((size_t)(ip - anchor) >> LZ4_SKIP_SHIFT);
 			ip = step < (size_t)(mflimit - ip) ? ip + step :
 			    mflimit;
 			continue;
 		}
-		ref = base + cand - 1;
 		while (ip > anchor && ref > base && ip[-1] == ref[-1]) {
 			ip--;
 			ref--;
@@ -371,8 +393,8 @@ hammer2_lz4_compress(const void *src, size_t srclen, void *dst,
 		ip += mlen;
 		anchor = ip;
 		if (ip < mflimit)
-			lw->lw_table[lz4_hash(ip - 2)] =
-			    (uint32_t)(ip - 2 - base) + 1;
+			(void)lz4_table_swap(lw, ip - 2,
+			    (size_t)(ip - 2 - base), small);
 	}
 	op = lz4_put_sequence(op, oend, anchor, (size_t)(iend - anchor), 0, 0);
 	if (op == NULL)
