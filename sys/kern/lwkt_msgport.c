@@ -378,6 +378,8 @@ thread_dequeuemsg(struct lwkt_port *port, struct lwkt_msg *msg)
  * lwkt_initport_thread - make port the thread port of td.  Called by
  * lwkt_create() for every thread's td_msgport, before it runs; only
  * fills in fields.
+ *
+ * Locking: none (the port is not shared yet).  Does not block.
  */
 void
 lwkt_initport_thread(struct lwkt_port *port, struct thread *td)
@@ -525,6 +527,8 @@ spin_dequeuemsg(struct lwkt_port *port, struct lwkt_msg *msg)
  * lwkt_initport_spin - a port any thread may wait on.  td is recorded as
  * the port's usual reader (may be NULL); fixed_cpu records the current
  * cpu in mp_cpuid (informational: any cpu may use the port).
+ *
+ * Locking: none (the port is not shared yet).  Does not block.
  */
 void
 lwkt_initport_spin(struct lwkt_port *port, struct thread *td, bool fixed_cpu)
@@ -633,6 +637,8 @@ slz_dequeuemsg(struct lwkt_port *port, struct lwkt_msg *msg)
  * lwkt_initport_serialize - a port whose queues are protected by slz.
  * Every put, get, wait and reply on it is made holding slz; waits
  * release it while they sleep.
+ *
+ * Locking: none (the port is not shared yet).  Does not block.
  */
 void
 lwkt_initport_serialize(struct lwkt_port *port, struct lwkt_serialize *slz)
@@ -816,7 +822,9 @@ msg_prepare_send(struct lwkt_msg *msg, u_int sync)
 /*
  * lwkt_sendmsg - send msg to port asynchronously.  The reply arrives on
  * msg->ms_reply_port, even if the port ran the request at once.
- * Context: thread or critical section.  Does not block.
+ *
+ * Context: thread or critical section.  Locking: for a serializer port
+ * the caller holds its serializer; nothing else.  Does not block.
  */
 void
 lwkt_sendmsg(struct lwkt_port *port, struct lwkt_msg *msg)
@@ -832,7 +840,11 @@ lwkt_sendmsg(struct lwkt_port *port, struct lwkt_msg *msg)
  * lwkt_domsg - send msg to port and wait for the reply; returns its
  * error.  If the port runs the request in the caller's context (its put
  * returns a result, not EASYNC) nothing is queued and that result is
- * returned.  Context: thread.  May block.
+ * returned.
+ *
+ * Context: thread; for a thread reply port, its owner.  Locking: for a
+ * serializer port (target or reply) the caller holds the serializer,
+ * which the wait releases while it sleeps.  May block: tokens are lost.
  */
 int
 lwkt_domsg(struct lwkt_port *port, struct lwkt_msg *msg, int flags)
@@ -851,6 +863,9 @@ lwkt_domsg(struct lwkt_port *port, struct lwkt_msg *msg, int flags)
  * lwkt_forwardmsg - pass a message the caller received (and has not
  * replied to) on to another port; the originator's flags are kept.
  * Returns the put's result (EASYNC if queued).
+ *
+ * Context: the message's current target.  Locking: as lwkt_sendmsg.
+ * Does not block.
  */
 int
 lwkt_forwardmsg(struct lwkt_port *port, struct lwkt_msg *msg)
@@ -866,8 +881,10 @@ lwkt_forwardmsg(struct lwkt_port *port, struct lwkt_msg *msg)
 
 /*
  * lwkt_replymsg - complete msg with error and return it to its reply
- * port.  Called once per send by the target.  Context: thread, critical
- * section or IPI handler (serializer reply ports: holding the serializer).
+ * port.  Called once per send by the target (a second reply panics).
+ *
+ * Context: thread, critical section or IPI handler.  Locking: for a
+ * serializer reply port the caller holds its serializer.  Does not block.
  */
 void
 lwkt_replymsg(struct lwkt_msg *msg, int error)
@@ -883,8 +900,11 @@ lwkt_replymsg(struct lwkt_msg *msg, int error)
 
 /*
  * lwkt_waitmsg - wait for msg's reply (take it off the reply port if it
- * was queued there) and return its error.  Context: thread; for a thread
- * reply port, its owner.  May block.
+ * was queued there) and return its error.
+ *
+ * Context: thread; for a thread reply port, its owner.  Locking: for a
+ * serializer reply port the caller holds the serializer (released while
+ * asleep).  May block: tokens are lost.
  */
 int
 lwkt_waitmsg(struct lwkt_msg *msg, int flags)
@@ -894,7 +914,11 @@ lwkt_waitmsg(struct lwkt_msg *msg, int flags)
 	return (port->mp_waitmsg(msg, flags));
 }
 
-/* Dequeue the next message of port without blocking; NULL if none. */
+/*
+ * lwkt_getport - dequeue the next message of port; NULL if none.
+ * Context: thread; for a thread port, its owner.  Locking: for a
+ * serializer port the caller holds the serializer.  Does not block.
+ */
 void *
 lwkt_getport(struct lwkt_port *port)
 {
@@ -907,7 +931,11 @@ lwkt_getport(struct lwkt_port *port)
 	panic("msgport: getport on port %p that cannot be read", port);
 }
 
-/* Dequeue the next message of port, blocking until there is one. */
+/*
+ * lwkt_waitport - dequeue the next message of port, blocking until there
+ * is one.  Context and locking as lwkt_getport.  May block: tokens are
+ * lost (and a serializer port's serializer is released while asleep).
+ */
 void *
 lwkt_waitport(struct lwkt_port *port, int flags)
 {
@@ -926,6 +954,10 @@ lwkt_checkmsg(struct lwkt_msg *msg)
  * queued there, unreplied.  Returns 0 (the caller now holds it as the
  * target would, and must reply to it) or ENOENT.  Context: the target's
  * context - for a thread port its owner's cpu, e.g. an abort function.
+ *
+ * Locking: thread port - the owner's cpu (critical section taken here);
+ * spin port - takes its spinlock; serializer port - the caller holds the
+ * serializer.  Does not block.
  */
 int
 lwkt_dequeuemsg(struct lwkt_msg *msg)
@@ -977,8 +1009,13 @@ thread_abort_remote(void *arg, int unused __unused,
 /*
  * lwkt_abortmsg - ask for early completion of an ABORTABLE message the
  * caller sent.  Nothing happens if it is already done or replied.  The
- * caller must not free msg before its reply arrives.  Context: thread.
- * Does not block, but waits for the target's cpu to run the abort.
+ * caller must not free msg before its reply arrives.
+ *
+ * Context: thread, the message's originator.  Locking: the abort
+ * function runs in a critical section: on a thread port's owner cpu, or
+ * here for other ports (a serializer port's abort function that calls
+ * lwkt_dequeuemsg needs the caller to hold the serializer).  Does not
+ * block, but waits for the target's cpu to run the abort.
  */
 void
 lwkt_abortmsg(struct lwkt_msg *msg)
