@@ -32,8 +32,10 @@
  * pushed onto the zone's z_rchunks list with a compare-and-swap; the
  * freeing cpu touches nothing of the zone after that push.  The owner
  * takes the whole list with one atomic swap when a zone runs out of
- * local free chunks, when a size class runs dry (it scans that class's
- * full zones before taking a new one) and in slab_reclaim().  No IPI is
+ * local free chunks, when a size class runs dry (it then scans that
+ * class's full zones before taking a new one, if a remote freer flagged
+ * the class in the owner's sl_rpending bitmask when it made some zone's
+ * remote list non-empty) and in slab_reclaim().  No IPI is
  * needed: a remote free costs one tag swap and one CAS, and because a
  * zone is only released when every chunk is back on its owner's lists,
  * a remote freer can never touch a released zone.  (DragonFly adds a
@@ -411,7 +413,8 @@ slab_zone_pull_remote(struct slab_zone *z)
 	struct slab_chunk *head, *tail;
 	u_int n = 1;
 
-	if (atomic_load_relaxed(&z->z_rchunks) == NULL)
+	/* seq_cst, to pair with slab_rpending_set(); a plain load on x86. */
+	if (__atomic_load_n(&z->z_rchunks, __ATOMIC_SEQ_CST) == NULL)
 		return (0);
 	head = __atomic_exchange_n(&z->z_rchunks, NULL, __ATOMIC_ACQUIRE);
 	if (head == NULL)
@@ -424,6 +427,35 @@ slab_zone_pull_remote(struct slab_zone *z)
 	KASSERT(z->z_nfree <= z->z_nmax, ("slab: zone %p has %u free of %u "
 	    "chunks", z, z->z_nfree, z->z_nmax));
 	return (n);
+}
+
+/*
+ * Tell a zone's owner that one of its zones of class zi got its first
+ * remote free: slab_zone_get() scans the class's full zones only then.
+ * Context: any cpu.  Locking: atomic OR on the owner's [a] bitmask, after
+ * the push (whose CAS the owner sees once it has cleared the bit).
+ */
+static __always_inline void
+slab_rpending_set(struct globaldata *ogd, u_int zi)
+{
+	volatile uint64_t *word = &ogd->gd_slab.sl_rpending[zi / 64];
+	uint64_t bit = (uint64_t)1 << (zi % 64);
+
+	if ((__atomic_load_n(word, __ATOMIC_SEQ_CST) & bit) == 0)
+		atomic_set_64(word, bit);
+}
+
+/* Owner side: was any class-zi zone remote-freed into since last time? */
+static __always_inline bool
+slab_rpending_take(struct slab_globaldata *sl, u_int zi)
+{
+	volatile uint64_t *word = &sl->sl_rpending[zi / 64];
+	uint64_t bit = (uint64_t)1 << (zi % 64);
+
+	if ((atomic_load_relaxed(word) & bit) == 0)
+		return (false);
+	atomic_clear_64(word, bit);
+	return (true);
 }
 
 /* Give a wholly free zone back to kmem. */
@@ -468,9 +500,12 @@ slab_zone_get(struct globaldata *gd, u_int zi)
 
 	if (__predict_false(!sl->sl_ready))
 		slab_gd_init(gd);
-	TAILQ_FOREACH_MUTABLE(z, &sl->sl_fullzones[zi], z_entry, next) {
-		if (slab_zone_pull_remote(z) != 0)
-			slab_zone_move(sl, z, SLZ_PARTIAL);
+	if (slab_rpending_take(sl, zi)) {
+		TAILQ_FOREACH_MUTABLE(z, &sl->sl_fullzones[zi], z_entry,
+		    next) {
+			if (slab_zone_pull_remote(z) != 0)
+				slab_zone_move(sl, z, SLZ_PARTIAL);
+		}
 	}
 	if ((z = TAILQ_FIRST(&sl->sl_zones[zi])) != NULL)
 		return (z);
@@ -737,16 +772,24 @@ slab_chunk_untag(struct slab_zone *z, u_int idx, void *ptr, u_int id,
 	    z->z_chunksize - sizeof(struct slab_chunk));
 }
 
-/* Push a chunk onto another cpu's zone.  z must not be touched after. */
+/*
+ * Push a chunk onto another cpu's zone.  The zone must not be touched
+ * after the push (its owner may release it at once); the owner's
+ * globaldata may, it lives forever.
+ */
 static __always_inline void
 slab_chunk_free_remote(struct slab_zone *z, struct slab_chunk *c)
 {
+	struct globaldata *ogd = z->z_gd;
+	u_int zi = z->z_zoneindex;
 	struct slab_chunk *head = atomic_load_relaxed(&z->z_rchunks);
 
 	do {
 		c->c_next = head;
 	} while (!__atomic_compare_exchange_n(&z->z_rchunks, &head, c, false,
-	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	if (head == NULL)
+		slab_rpending_set(ogd, zi);
 }
 
 /* Put a chunk back on its own cpu's zone.  Context: critical section. */
@@ -911,6 +954,7 @@ slab_reclaim_cpu(struct globaldata *gd)
 	if (!sl->sl_ready)
 		return;
 	for (int zi = 0; zi < slab_nclasses; zi++) {
+		(void)slab_rpending_take(sl, (u_int)zi);
 		TAILQ_FOREACH_MUTABLE(z, &sl->sl_fullzones[zi], z_entry,
 		    next) {
 			if (slab_zone_pull_remote(z) != 0)

@@ -11,7 +11,8 @@
  * gd_slab, lists the cpu's zones by size class.  Only the owning cpu
  * touches it, inside a critical section; other cpus free chunks into a
  * zone through the zone's atomic remote-free list and never touch this
- * structure.  The allocator itself is sys/kern/kern_slaballoc.c; the
+ * structure, except to flag in sl_rpending that a zone of some class got
+ * chunks back.  The allocator itself is sys/kern/kern_slaballoc.c; the
  * design is in docs/design/slab.md.
  *
  * The platform must hand the MI kernel zeroed globaldata structures; the
@@ -40,6 +41,8 @@ struct slab_globaldata {
 	struct slab_zone_list	 sl_freezones;	/* [c] wholly free, cached */
 	int			 sl_nfreezones;	/* [c] on sl_freezones */
 	int			 sl_ready;	/* [c] lists initialized */
+	volatile uint64_t	 sl_rpending[(SLAB_NZONES + 63) / 64];
+					/* [a] classes with new remote frees */
 	uint64_t		 sl_nzones;	/* [a] zones owned now */
 	uint64_t		 sl_zone_allocs; /* [a] zones taken from kmem */
 	uint64_t		 sl_zone_frees;	/* [a] zones given back */

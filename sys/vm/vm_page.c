@@ -271,7 +271,7 @@ kmem_alloc(vm_size_t bytes, int flags)
 {
 	struct vm_page *pg = NULL;
 	vm_offset_t va;
-	u_int order;
+	u_int order = 0;
 
 	if (bytes == 0)
 		panic("vm: kmem_alloc of zero bytes");

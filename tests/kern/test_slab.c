@@ -375,6 +375,48 @@ KTEST_CPUS(slab_free_on_other_cpu, 2)
 }
 
 /*
+ * Zones whose chunks all came back through remote frees are found again
+ * by their owner: allocating the same amount once more takes no new zone
+ * from kmem.
+ */
+KTEST_CPUS(slab_remote_frees_are_reused, 2)
+{
+	vm_size_t start = st_start();
+	struct slab_globaldata *sl;
+	struct ktest_join join;
+	struct st_remote sr;
+	uint64_t zones;
+	void **ptrs;
+	int n, cpu;
+
+	crit_enter();	/* stay on this cpu while reading its counters */
+	cpu = mycpuid;
+	crit_exit();
+	sl = &globaldata_find(cpu)->gd_slab;
+	n = (int)(3 * slab_zone_bytes / ST_PATTERN_BYTES);
+	ptrs = kmalloc((size_t)n * sizeof(void *), M_KTEST_SLAB, M_WAITOK);
+	for (int i = 0; i < n; i++) {
+		ptrs[i] = kmalloc(ST_PATTERN_BYTES, M_KTEST_SLAB, M_WAITOK);
+		memset(ptrs[i], i & 0xff, ST_PATTERN_BYTES);
+	}
+	sr = (struct st_remote){ &join, ptrs, n };
+	ktest_join_init(&join, 1);
+	lwkt_create(st_remote_free_thread, &sr, NULL, 0, (cpu + 1) % ncpus,
+	    "st_remote");
+	ktest_join_wait(&join);
+	KT_EXPECT(mycpuid == cpu);
+	zones = atomic_load_relaxed(&sl->sl_zone_allocs);
+	for (int i = 0; i < n; i++)
+		ptrs[i] = kmalloc(ST_PATTERN_BYTES, M_KTEST_SLAB, M_WAITOK);
+	KT_EXPECT(atomic_load_relaxed(&sl->sl_zone_allocs) == zones);
+	for (int i = 0; i < n; i++)
+		kfree(ptrs[i], M_KTEST_SLAB);
+	kfree(ptrs, M_KTEST_SLAB);
+	KT_EXPECT(st_stats_zero(M_KTEST_SLAB));
+	KT_EXPECT(st_settled(start));
+}
+
+/*
  * Stress: a thread on every cpu makes ~1M/ncpus allocations of random
  * sizes (mostly small, some page-sized, a few large), stamps each with a
  * pattern derived from its address and size, keeps up to 64 alive, and
