@@ -10,8 +10,9 @@
 #    with a clean summary and the isa-debug-exit status of success;
 #  - UEFI (OVMF) as well as BIOS, and the same ISO attached as a hard
 #    disk (the hybrid MBR path, as from a USB stick);
-#  - the monitor over the interrupt-driven serial console: commands, bad
-#    input, and forced faults (NULL dereference, stack overflow into the
+#  - the monitor over the interrupt-driven serial console and the PS/2
+#    keyboard (keys sent with QEMU's sendkey): commands, bad input, and
+#    forced faults (NULL dereference, stack overflow into the
 #    guard page) whose register dumps and backtraces are checked.
 . tests/lib.sh
 
@@ -85,15 +86,17 @@ ktests()
 
 # Interactive session: QEMU's serial on a pair of FIFOs; send() waits
 # for a string in the output, then types a line.
+# mon_start NAME [QEMU-ARGS...]
 mon_start()
 {
 	mlog=$tdir/$1.log
 	fifo=$tdir/$1.serial
+	shift
 	rm -f "$fifo.in" "$fifo.out" "$mlog"
 	mkfifo "$fifo.in" "$fifo.out"
 	timeout -k 5 120 "$QEMU" -machine q35 -display none -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 2 -m 128M \
-	    -cdrom "$tdir/monitor.iso" -serial "pipe:$fifo" \
+	    -cdrom "$tdir/monitor.iso" -serial "pipe:$fifo" "$@" \
 	    >"$mlog.qemu" 2>&1 &
 	qpid=$!
 	cat "$fifo.out" >"$mlog" &
@@ -203,6 +206,34 @@ stack_overflow_session()
 	mon_finish
 }
 
+# The PS/2 keyboard: keys typed through QEMU's own monitor (HMP sendkey)
+# reach the kernel monitor through IRQ 1.
+keyboard_session()
+{
+	mark=1
+	hmp=$tdir/keyboard.hmp
+	rm -f "$hmp.in" "$hmp.out"
+	mkfifo "$hmp.in" "$hmp.out"
+	mon_start keyboard -monitor "pipe:$hmp"
+	cat "$hmp.out" >"$tdir/keyboard.hmp.log" &
+	exec 4>"$hmp.in"
+	if ! wait_for "anax> " 60; then
+		fail pc64/keyboard "no prompt"
+		tail -n 40 "$mlog"
+	else
+		mark=$(($(wc -c <"$mlog") + 1))
+		for k in u p t i m e ret; do
+			printf 'sendkey %s\n' "$k" >&4
+		done
+		wait_for "ticks at" 20
+		expect pc64/keyboard "uptime" "ticks at 100 hz"
+	fi
+	printf 'quit\n' >&4
+	exec 4>&-
+	mon_finish
+	rm -f "$hmp.in" "$hmp.out"
+}
+
 iso all "ktest=all" || exit 0
 # A quick cross-cpu subset for the big, slow (emulated) machines.
 iso lwkt "ktest=lwkt_create_exit_every_cpu,lwkt_crit_defers_ipi,lwkt_yield_round_robin,ipiq_cpusync,ipiq_handler_sends,ipiq_passive,callout_every_cpu,token_basic_and_recursion,token_pool"
@@ -227,4 +258,5 @@ cp "$tdir/lwkt.iso" "$tdir/disk.img"
 ktests disk-n4 4 512M 300 -drive "file=$tdir/disk.img,format=raw,if=ide"
 monitor_session
 stack_overflow_session
+keyboard_session
 exit 0

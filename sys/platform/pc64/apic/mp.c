@@ -126,7 +126,8 @@ cpu_start_aps(void)
 	char *tramp = (char *)PHYS_TO_DMAP(MP_TRAMPOLINE_PHYS);
 
 	if (ncpus > 1) {
-		memcpy(tramp, mpboot_start, (size_t)(mpboot_end - mpboot_start));
+		memcpy(tramp, mpboot_start,
+		    (size_t)(mpboot_end - mpboot_start));
 		params = (struct mpboot_params *)(tramp +
 		    (mpboot_params - mpboot_start));
 		params->mp_cr3 = pmap_kernel_cr3();

@@ -12,8 +12,8 @@
  * every symbol it touches is written V2P(sym).  It clears .bss, builds
  * throw-away page tables (the first 4 GiB identity-mapped, the first
  * GiB also at KERNBASE, with 2 MiB pages), turns on PAE, long mode and
- * paging, and jumps to the 64-bit code at its linked (higher-half) address, which
- * calls pc64_init(mbi) on the boot stack.  pmap_bootstrap() replaces these
+ * paging, and jumps to the 64-bit code at its linked (higher-half)
+ * address, which calls pc64_init(mbi) on the boot stack.  pmap_bootstrap() replaces these
  * tables with the real ones.
  *
  * Invariant: nothing before pc64_init() uses the stack beyond its own

@@ -139,14 +139,17 @@ platform_console_getc(void)
 }
 
 /*
- * boottime - the TSC at the first console read, i.e. when the monitor
- * prompt first waited for input.  Under QEMU -icount shift=0 the TSC is
+ * boottime - the TSC when pc64_init() got control from the loader, and at
+ * the first console read, i.e. when the monitor prompt first waited for
+ * input.  Under QEMU -icount shift=0 the TSC is
  * the virtual clock, which advances one nanosecond per instruction, so
  * this is the boot cost from power-on (docs/performance/pc64.md).
  */
 static int
 cmd_boottime(int argc __unused, char **argv __unused)
 {
+	kprintf("boottime: kernel entered at tsc %ju\n",
+	    (uintmax_t)pc64_boot_tsc);
 	kprintf("boottime: first console read at tsc %ju\n",
 	    (uintmax_t)cons_first_read_tsc);
 	return (0);

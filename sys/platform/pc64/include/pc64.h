@@ -176,6 +176,7 @@ uint64_t clock_uptime_ns(void);
 
 /* mp.c */
 extern int pc64_ncpus_found;
+extern uint64_t pc64_boot_tsc;
 extern volatile u_int pc64_stop_requested;
 
 /* intr.c */

@@ -109,5 +109,5 @@ cmd_fault(int argc, char **argv)
 	kprintf("usage: fault null|write|stack|ud|div\n");
 	return (EINVAL);
 }
-KMONITOR_COMMAND(fault, "provoke a kernel fault (fault null|write|stack|ud|div)",
-    cmd_fault);
+KMONITOR_COMMAND(fault,
+    "provoke a kernel fault (fault null|write|stack|ud|div)", cmd_fault);

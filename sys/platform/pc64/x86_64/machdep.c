@@ -45,6 +45,7 @@
 
 struct pc64_cpu pc64_bsp __aligned(PAGE_SIZE);
 int pc64_ncpus_found;
+uint64_t pc64_boot_tsc;		/* TSC when the kernel got control */
 
 static void
 pc64_early_cpu(struct pc64_cpu *pc)
@@ -86,6 +87,7 @@ pc64_alloc_cpus(void)
 void
 pc64_init(uint32_t mbi_phys)
 {
+	pc64_boot_tsc = rdtsc();
 	pc64_early_cpu(&pc64_bsp);
 	cons_early_init();
 	mb_parse(mbi_phys);

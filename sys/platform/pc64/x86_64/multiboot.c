@@ -94,9 +94,10 @@ mb_merge_ranges(void)
 	int i, out = 0;
 
 	for (i = 0; i < mb_nranges; i++) {
-		if (out > 0 && mb_ranges[i].mr_start <= mb_ranges[out - 1].mr_end) {
-			if (mb_ranges[i].mr_end > mb_ranges[out - 1].mr_end)
-				mb_ranges[out - 1].mr_end = mb_ranges[i].mr_end;
+		struct mb_range *last = out > 0 ? &mb_ranges[out - 1] : NULL;
+
+		if (last != NULL && mb_ranges[i].mr_start <= last->mr_end) {
+			last->mr_end = MAX(last->mr_end, mb_ranges[i].mr_end);
 			continue;
 		}
 		mb_ranges[out++] = mb_ranges[i];

@@ -98,6 +98,14 @@ trap_is_stack_overflow(const struct trapframe *tf, uint64_t cr2)
 	return (false);
 }
 
+static const char *
+trap_pf_access(uint64_t err)
+{
+	if (err & PGEX_I)
+		return ("instruction fetch");
+	return ((err & PGEX_W) ? "write" : "read");
+}
+
 static void __dead2
 trap_fatal(struct trapframe *tf)
 {
@@ -117,8 +125,7 @@ trap_fatal(struct trapframe *tf)
 	    td != NULL ? td->td_comm : "?");
 	if (tf->tf_trapno == T_PAGEFLT)
 		kprintf("trap: fault address (cr2) %016jx, %s %s\n",
-		    (uintmax_t)cr2, (tf->tf_err & PGEX_I) ? "instruction fetch" :
-		    (tf->tf_err & PGEX_W) ? "write" : "read",
+		    (uintmax_t)cr2, trap_pf_access(tf->tf_err),
 		    (tf->tf_err & PGEX_P) ? "protection violation" :
 		    "page not present");
 	if (trap_is_stack_overflow(tf, cr2))
