@@ -87,7 +87,8 @@ static size_t
 pick_size(struct worker *w)
 {
 	if (next_rng(w) % BIG_ONE_IN == 0)
-		return (sizeof(struct block_hdr) + 1 + next_rng(w) % BIG_MAX_BYTES);
+		return (sizeof(struct block_hdr) + 1 +
+		    next_rng(w) % BIG_MAX_BYTES);
 	return (sizeof(struct block_hdr) + 1 + next_rng(w) % SMALL_MAX_BYTES);
 }
 

@@ -311,7 +311,8 @@ test_aligned_alloc_memalign(void)
 	errno = 0;
 	NMT_CHECK(T(memalign)(opaque(0), 16) == NULL && errno == EINVAL);
 	errno = 0;
-	NMT_CHECK(T(memalign)(opaque(1UL << 62), 16) == NULL && errno == ENOMEM);
+	NMT_CHECK(T(memalign)(opaque(1UL << 62), 16) == NULL &&
+	    errno == ENOMEM);
 }
 
 static void
@@ -496,6 +497,66 @@ test_zone_return(void)
 	T(free)(v);
 }
 
+/*
+ * Big blocks grown by realloc on several threads while others map and
+ * unmap: a block moved by mremap frees its old address, which another
+ * thread may map at once; its page-map entry must survive.
+ */
+static void *
+grow_buffers(void *arg)
+{
+	enum { BUFS = 8, ROUNDS = 12 };
+	unsigned char *buf[BUFS], *q;
+	size_t len[BUFS], grow;
+	void *spare;
+	int r, i;
+	bool busy;
+
+	(void)arg;
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < BUFS; i++) {
+			len[i] = ZONE_LIMIT + 1;
+			buf[i] = T(malloc)(len[i]);
+			NMT_CHECK(buf[i] != NULL);
+			memset(buf[i], i, len[i]);
+		}
+		do {
+			busy = false;
+			for (i = 0; i < BUFS; i++) {
+				if (len[i] >= (1UL << 20))
+					continue;
+				busy = true;
+				spare = T(malloc)(ZONE_LIMIT * 4);
+				grow = len[i] / 8 + 1;
+				q = T(realloc)(buf[i], len[i] + grow);
+				NMT_CHECK(q != NULL);
+				NMT_CHECK(q[len[i] - 1] == (unsigned char)i);
+				memset(q + len[i], i, grow);
+				buf[i] = q;
+				len[i] += grow;
+				T(free)(spare);
+			}
+		} while (busy);
+		for (i = 0; i < BUFS; i++)
+			T(free)(buf[i]);
+	}
+	return (NULL);
+}
+
+static void
+test_big_realloc_threads(void)
+{
+	enum { THREADS = 4 };
+	pthread_t th[THREADS];
+	int i;
+
+	for (i = 0; i < THREADS; i++)
+		NMT_CHECK(pthread_create(&th[i], NULL, grow_buffers, NULL) ==
+		    0);
+	for (i = 0; i < THREADS; i++)
+		NMT_CHECK(pthread_join(th[i], NULL) == 0);
+}
+
 struct unit_test {
 	const char *ut_name;
 	void (*ut_fn)(void);
@@ -518,6 +579,7 @@ static const struct unit_test tests[] = {
 	{ "errno_preserved", test_errno_preserved },
 	{ "fork_child", test_fork_child },
 	{ "thread_exit", test_thread_exit },
+	{ "big_realloc_threads", test_big_realloc_threads },
 	{ "zone_return", test_zone_return },
 };
 

@@ -156,7 +156,7 @@ struct nm_zone {
 	struct nm_zone	*z_next;	/* [C] c_partial link; [P] pool link */
 	struct nm_zone	*z_prev;	/* [C] c_partial link */
 	void		*z_free;	/* [C] returned chunks */
-	uint32_t	 z_nfree;	/* [C] free chunks, fresh ones included */
+	uint32_t	 z_nfree;	/* [C] free chunks, fresh included */
 	uint32_t	 z_uindex;	/* [C] next never-used chunk */
 };
 
@@ -173,7 +173,8 @@ struct nm_class {
 	struct nm_spin	 c_lock;
 	uint32_t	 c_npartial;	/* [C] zones on c_partial */
 	struct nm_zone	*c_partial;	/* [C] zones with free chunks */
-	struct nm_spin	 d_lock __attribute__((__aligned__(NM_CACHELINE_BYTES)));
+	struct nm_spin	 d_lock
+	    __attribute__((__aligned__(NM_CACHELINE_BYTES)));
 	uint32_t	 d_nfull;	/* [D] */
 	uint32_t	 d_nempty;	/* [D] */
 	struct nm_mag	*d_full;	/* [D] full magazines */

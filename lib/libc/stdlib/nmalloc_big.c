@@ -409,20 +409,23 @@ nm_big_realloc(void *ptr, size_t size)
 		}
 		return (ptr);
 	}
-	newlen += (newlen / NM_GROW_HEADROOM_DIV + NM_PAGE_MASK) & ~NM_PAGE_MASK;
+	newlen += (newlen / NM_GROW_HEADROOM_DIV + NM_PAGE_MASK) &
+	    ~NM_PAGE_MASK;
+	/*
+	 * WARNING!  Retire the old entry before the remap: once the block
+	 * has moved, another thread may map the old address and set its own
+	 * entry there, which a later store here would destroy.
+	 */
+	__atomic_store_n(slot, NM_BIG_FREED, __ATOMIC_RELEASE);
 	q = nm_os_remap(ptr, len, newlen);
 	if (q != NULL) {
-		qslot = slot;
-		if (q != ptr) {
-			qslot = nm_radix_slot(q, true);
-			if (qslot == NULL)
-				nm_bad("realloc", ptr,
-				    "out of memory for the page map");
-			__atomic_store_n(slot, NM_BIG_FREED, __ATOMIC_RELEASE);
-		}
+		qslot = q == ptr ? slot : nm_radix_slot(q, true);
+		if (qslot == NULL)
+			nm_bad("realloc", ptr, "out of memory for the page map");
 		__atomic_store_n(qslot, newlen | NM_BIG_LIVE, __ATOMIC_RELEASE);
 		return (q);
 	}
+	__atomic_store_n(slot, len | NM_BIG_LIVE, __ATOMIC_RELEASE);
 	q = nm_big_alloc(size, NM_PAGE_BYTES, &zeroed);
 	if (q == NULL)
 		return (NULL);

@@ -156,7 +156,7 @@ nm_os_thread_hook_init(void (*fn)(void *))
 bool
 nm_os_thread_register(void (*fn)(void *), void *arg)
 {
-	(void)fn;	/* the key's destructor, fixed at nm_os_thread_hook_init */
+	(void)fn;	/* the destructor was set by nm_os_thread_hook_init */
 	if (!nm_os_key_ok)
 		return (false);
 	return (pthread_setspecific(nm_os_key, arg) == 0);
