@@ -89,6 +89,31 @@
 #define ADLER_NMAX		5552	/* bytes before the sums may overflow */
 #define ADLER_UNROLL		16
 
+/* Dynamic block header (RFC 1951 3.2.7). */
+#define DFL_HLIT_BITS		5
+#define DFL_HDIST_BITS		5
+#define DFL_HCLEN_BITS		4
+#define DFL_HCLEN_BASE		4
+#define DFL_CL_LEN_BITS		3
+#define DFL_CL_REPEAT		16	/* previous length 3..6 times */
+#define DFL_CL_REPEAT_MIN	3
+#define DFL_CL_REPEAT_MAX	6
+#define DFL_CL_REPEAT_BITS	2
+#define DFL_CL_ZEROS		17	/* zero 3..10 times */
+#define DFL_CL_ZEROS_MIN	3
+#define DFL_CL_ZEROS_BITS	3
+#define DFL_CL_ZEROS_LONG	18	/* zero 11..138 times */
+#define DFL_CL_ZEROS_LONG_MIN	11
+#define DFL_CL_ZEROS_LONG_MAX	138
+#define DFL_CL_ZEROS_LONG_BITS	7
+/* The fixed code (RFC 1951 3.2.6): literal/length code lengths by range. */
+#define DFL_FIXED_8A_END	144	/* 0..143: 8 bits */
+#define DFL_FIXED_9_END		256	/* 144..255: 9 bits */
+#define DFL_FIXED_7_END		280	/* 256..279: 7 bits, then 8 bits */
+#define DFL_FIXED_DIST_BITS	5
+#define DFL_BLOCK_HDR_BITS	3	/* BFINAL + BTYPE */
+#define DFL_STORED_HDR_BYTES	4	/* LEN, NLEN */
+
 enum dfl_btype { DFL_STORED = 0, DFL_FIXED = 1, DFL_DYNAMIC = 2 };
 
 /* A Huffman code: bit-reversed codes ready for LSB-first output. */
@@ -338,12 +363,15 @@ dfl_assign_codes(struct dfl_code *c, unsigned int n)
 static void
 dfl_fixed_codes(struct dfl_work *w)
 {
-	memset(w->dw_lit.dc_len, 8, 144);
-	memset(w->dw_lit.dc_len + 144, 9, 256 - 144);
-	memset(w->dw_lit.dc_len + 256, 7, 280 - 256);
-	memset(w->dw_lit.dc_len + 280, 8, DFL_NUM_LIT_FIXED - 280);
+	memset(w->dw_lit.dc_len, 8, DFL_FIXED_8A_END);
+	memset(w->dw_lit.dc_len + DFL_FIXED_8A_END, 9,
+	    DFL_FIXED_9_END - DFL_FIXED_8A_END);
+	memset(w->dw_lit.dc_len + DFL_FIXED_9_END, 7,
+	    DFL_FIXED_7_END - DFL_FIXED_9_END);
+	memset(w->dw_lit.dc_len + DFL_FIXED_7_END, 8,
+	    DFL_NUM_LIT_FIXED - DFL_FIXED_7_END);
 	dfl_assign_codes(&w->dw_lit, DFL_NUM_LIT_FIXED);
-	memset(w->dw_dist.dc_len, 5, DFL_NUM_DIST);
+	memset(w->dw_dist.dc_len, DFL_FIXED_DIST_BITS, DFL_NUM_DIST);
 	dfl_assign_codes(&w->dw_dist, DFL_NUM_DIST);
 }
 
@@ -381,24 +409,28 @@ dfl_rle_lengths(struct dfl_work *w, unsigned int total)
 			run++;
 		i += run;
 		if (len == 0) {
-			while (run >= 11) {
-				take = run < 138 ? run : 138;
-				w->dw_rle_sym[n] = 18;
-				w->dw_rle_extra[n++] = (uint8_t)(take - 11);
+			while (run >= DFL_CL_ZEROS_LONG_MIN) {
+				take = run < DFL_CL_ZEROS_LONG_MAX ? run :
+				    DFL_CL_ZEROS_LONG_MAX;
+				w->dw_rle_sym[n] = DFL_CL_ZEROS_LONG;
+				w->dw_rle_extra[n++] = (uint8_t)(take -
+				    DFL_CL_ZEROS_LONG_MIN);
 				run -= take;
 			}
-			if (run >= 3) {
-				w->dw_rle_sym[n] = 17;
-				w->dw_rle_extra[n++] = (uint8_t)(run - 3);
+			if (run >= DFL_CL_ZEROS_MIN) {
+				w->dw_rle_sym[n] = DFL_CL_ZEROS;
+				w->dw_rle_extra[n++] = (uint8_t)(run -
+				    DFL_CL_ZEROS_MIN);
 				run = 0;
 			}
 		} else {
 			w->dw_rle_sym[n++] = len;
 			run--;
-			while (run >= 3) {
+			while (run >= DFL_CL_REPEAT_MIN) {
 				take = run < 6 ? run : 6;
-				w->dw_rle_sym[n] = 16;
-				w->dw_rle_extra[n++] = (uint8_t)(take - 3);
+				w->dw_rle_sym[n] = DFL_CL_REPEAT;
+				w->dw_rle_extra[n++] = (uint8_t)(take -
+				    DFL_CL_REPEAT_MIN);
 				run -= take;
 			}
 		}
@@ -413,7 +445,9 @@ dfl_rle_lengths(struct dfl_work *w, unsigned int total)
 static unsigned int
 dfl_rle_extra_bits(unsigned int sym)
 {
-	return (sym == 16 ? 2 : sym == 17 ? 3 : sym == 18 ? 7 : 0);
+	return (sym == DFL_CL_REPEAT ? DFL_CL_REPEAT_BITS :
+	    sym == DFL_CL_ZEROS ? DFL_CL_ZEROS_BITS :
+	    sym == DFL_CL_ZEROS_LONG ? DFL_CL_ZEROS_LONG_BITS : 0);
 }
 
 /*
@@ -452,10 +486,11 @@ dfl_dynamic_codes(struct dfl_work *w, unsigned int *nlitp,
 	dfl_build_lengths(w, freq, DFL_NUM_CL, DFL_CL_MAX_BITS,
 	    w->dw_cl.dc_len);
 	dfl_assign_codes(&w->dw_cl, DFL_NUM_CL);
-	for (ncl = DFL_NUM_CL; ncl > 4 &&
+	for (ncl = DFL_NUM_CL; ncl > DFL_HCLEN_BASE &&
 	    w->dw_cl.dc_len[dfl_cl_order[ncl - 1]] == 0;)
 		ncl--;
-	bits = 5 + 5 + 4 + 3 * (size_t)ncl;
+	bits = DFL_HLIT_BITS + DFL_HDIST_BITS + DFL_HCLEN_BITS +
+	    DFL_CL_LEN_BITS * (size_t)ncl;
 	for (i = 0; i < nrle; i++)
 		bits += w->dw_cl.dc_len[w->dw_rle_sym[i]] +
 		    dfl_rle_extra_bits(w->dw_rle_sym[i]);
@@ -473,11 +508,12 @@ dfl_put_dynamic_header(struct dfl_out *o, const struct dfl_work *w,
 {
 	unsigned int i, sym;
 
-	dfl_put_bits(o, nlit - DFL_SYM_LEN_FIRST, 5);
-	dfl_put_bits(o, ndist - 1, 5);
-	dfl_put_bits(o, ncl - 4, 4);
+	dfl_put_bits(o, nlit - DFL_SYM_LEN_FIRST, DFL_HLIT_BITS);
+	dfl_put_bits(o, ndist - 1, DFL_HDIST_BITS);
+	dfl_put_bits(o, ncl - DFL_HCLEN_BASE, DFL_HCLEN_BITS);
 	for (i = 0; i < ncl; i++)
-		dfl_put_bits(o, w->dw_cl.dc_len[dfl_cl_order[i]], 3);
+		dfl_put_bits(o, w->dw_cl.dc_len[dfl_cl_order[i]],
+		    DFL_CL_LEN_BITS);
 	for (i = 0; i < nrle; i++) {
 		sym = w->dw_rle_sym[i];
 		dfl_put_bits(o, w->dw_cl.dc_code[sym], w->dw_cl.dc_len[sym]);
@@ -518,7 +554,7 @@ dfl_put_symbols(struct dfl_out *o, const struct dfl_work *w,
 static void
 dfl_put_stored(struct dfl_out *o, const uint8_t *p, size_t n, bool final)
 {
-	uint8_t hdr[4];
+	uint8_t hdr[DFL_STORED_HDR_BYTES];
 	size_t take;
 
 	do {
@@ -550,10 +586,12 @@ dfl_flush_block(struct dfl_out *o, struct dfl_work *w, unsigned int nsyms,
 
 	w->dw_lit_freq[DFL_SYM_END] = 1;
 	dfl_fixed_codes(w);
-	fixed_bits = 3 + dfl_data_bits(w);
-	dyn_bits = 3 + dfl_dynamic_codes(w, &nlit, &ndist, &ncl, &nrle) +
+	fixed_bits = DFL_BLOCK_HDR_BITS + dfl_data_bits(w);
+	dyn_bits = DFL_BLOCK_HDR_BITS + dfl_dynamic_codes(w, &nlit, &ndist, &ncl, &nrle) +
 	    dfl_data_bits(w);
-	stored_bits = 8 * (n + 5 * (n / DFL_STORED_MAX + 1)) + 3 + 7;
+	/* Each stored block: header bits, up to 7 pad bits, LEN/NLEN. */
+	stored_bits = 8 * (n + (DFL_STORED_HDR_BYTES + 1) *
+	    (n / DFL_STORED_MAX + 1)) + DFL_BLOCK_HDR_BITS + 7;
 	if (stored_bits <= fixed_bits && stored_bits <= dyn_bits) {
 		dfl_put_stored(o, src, n, final);
 		return;

@@ -77,6 +77,29 @@
 #define INF_FAST_SYM_MASK	0x0FFF
 #define INF_REFILL_BYTES	8	/* little-endian word refill */
 
+/* Dynamic block header (RFC 1951 3.2.7). */
+#define INF_HLIT_BITS		5
+#define INF_HDIST_BITS		5
+#define INF_HCLEN_BITS		4
+#define INF_HCLEN_BASE		4	/* HCLEN + 4 code-length lengths */
+#define INF_CL_LEN_BITS		3	/* each code-length code length */
+#define INF_CL_LITERAL_MAX	15	/* symbols 0..15 are lengths */
+#define INF_CL_REPEAT		16	/* previous length 3..6 times */
+#define INF_CL_REPEAT_BITS	2
+#define INF_CL_REPEAT_BASE	3
+#define INF_CL_ZEROS		17	/* zero 3..10 times */
+#define INF_CL_ZEROS_BITS	3
+#define INF_CL_ZEROS_BASE	3
+#define INF_CL_ZEROS_LONG_BITS	7	/* symbol 18: zero 11..138 times */
+#define INF_CL_ZEROS_LONG_BASE	11
+
+/* The fixed code (RFC 1951 3.2.6): literal/length code lengths by range. */
+#define INF_FIXED_8A_END	144	/* 0..143: 8 bits */
+#define INF_FIXED_9_END		256	/* 144..255: 9 bits */
+#define INF_FIXED_7_END		280	/* 256..279: 7 bits, then 8 bits */
+#define INF_FIXED_DIST_BITS	5
+#define INF_STORED_HDR_BYTES	4	/* LEN, NLEN */
+
 #define ZLIB_CM_DEFLATE		8
 #define ZLIB_CINFO_MAX		7
 #define ZLIB_FCHECK_MOD		31
@@ -313,11 +336,11 @@ inf_stored(struct inflate_state *s)
 	size_t len, nlen;
 
 	inf_align_byte(s);
-	if (s->is_inend - s->is_in < 4)
+	if (s->is_inend - s->is_in < INF_STORED_HDR_BYTES)
 		return (false);
 	len = (size_t)s->is_in[0] | (size_t)s->is_in[1] << 8;
 	nlen = (size_t)s->is_in[2] | (size_t)s->is_in[3] << 8;
-	s->is_in += 4;
+	s->is_in += INF_STORED_HDR_BYTES;
 	if ((len ^ 0xFFFF) != nlen || len > (size_t)(s->is_inend - s->is_in) ||
 	    len > (size_t)(s->is_outend - s->is_out))
 		return (false);
@@ -376,13 +399,13 @@ inf_fixed_tables(struct inflate_state *s)
 {
 	uint8_t lens[INF_NUM_LIT];
 
-	memset(lens, 8, 144);
-	memset(lens + 144, 9, 256 - 144);
-	memset(lens + 256, 7, 280 - 256);
-	memset(lens + 280, 8, INF_NUM_LIT - 280);
+	memset(lens, 8, INF_FIXED_8A_END);
+	memset(lens + INF_FIXED_8A_END, 9, INF_FIXED_9_END - INF_FIXED_8A_END);
+	memset(lens + INF_FIXED_9_END, 7, INF_FIXED_7_END - INF_FIXED_9_END);
+	memset(lens + INF_FIXED_7_END, 8, INF_NUM_LIT - INF_FIXED_7_END);
 	if (!inf_build(&s->is_lit, lens, INF_NUM_LIT, false))
 		return (false);
-	memset(lens, 5, INF_NUM_DIST);
+	memset(lens, INF_FIXED_DIST_BITS, INF_NUM_DIST);
 	return (inf_build(&s->is_dist, lens, INF_NUM_DIST, false));
 }
 
@@ -397,17 +420,18 @@ inf_dynamic_tables(struct inflate_state *s)
 	unsigned int i, sym;
 	uint8_t fill;
 
-	if (!inf_bits(s, 5, &nlit) || !inf_bits(s, 5, &ndist) ||
-	    !inf_bits(s, 4, &ncl))
+	if (!inf_bits(s, INF_HLIT_BITS, &nlit) ||
+	    !inf_bits(s, INF_HDIST_BITS, &ndist) ||
+	    !inf_bits(s, INF_HCLEN_BITS, &ncl))
 		return (false);
 	nlit += INF_SYM_LEN_FIRST;
 	ndist += 1;
-	ncl += 4;
+	ncl += INF_HCLEN_BASE;
 	if (nlit > INF_NUM_LIT_MAX || ndist > INF_NUM_DIST_MAX)
 		return (false);
 	memset(lens, 0, INF_NUM_CL);
 	for (i = 0; i < ncl; i++) {
-		if (!inf_bits(s, 3, &v))
+		if (!inf_bits(s, INF_CL_LEN_BITS, &v))
 			return (false);
 		lens[inf_cl_order[i]] = (uint8_t)v;
 	}
@@ -419,25 +443,25 @@ inf_dynamic_tables(struct inflate_state *s)
 	for (i = 0; i < nlit + ndist;) {
 		if (!inf_decode(s, &cl, &sym))
 			return (false);
-		if (sym < 16) {
+		if (sym <= INF_CL_LITERAL_MAX) {
 			lens[i++] = (uint8_t)sym;
 			continue;
 		}
-		if (sym == 16) {
-			if (i == 0 || !inf_bits(s, 2, &rep))
+		if (sym == INF_CL_REPEAT) {
+			if (i == 0 || !inf_bits(s, INF_CL_REPEAT_BITS, &rep))
 				return (false);
 			fill = lens[i - 1];
-			rep += 3;
-		} else if (sym == 17) {
-			if (!inf_bits(s, 3, &rep))
+			rep += INF_CL_REPEAT_BASE;
+		} else if (sym == INF_CL_ZEROS) {
+			if (!inf_bits(s, INF_CL_ZEROS_BITS, &rep))
 				return (false);
 			fill = 0;
-			rep += 3;
+			rep += INF_CL_ZEROS_BASE;
 		} else {
-			if (!inf_bits(s, 7, &rep))
+			if (!inf_bits(s, INF_CL_ZEROS_LONG_BITS, &rep))
 				return (false);
 			fill = 0;
-			rep += 11;
+			rep += INF_CL_ZEROS_LONG_BASE;
 		}
 		if (rep > nlit + ndist - i)
 			return (false);
