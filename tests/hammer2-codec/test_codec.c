@@ -994,6 +994,26 @@ test_block_framing(void)
 			    phys);
 		}
 	}
+	/* zlib level nibble: 0..5 mean 6 (DragonFly), 9 stays 9. */
+	{
+		uint8_t *l1 = malloc(32768), *l6 = malloc(32768);
+		size_t p1, p6, p9;
+
+		CHECK(hammer2_block_compress(HAMMER2_COMP_ZLIB | 0x10,
+		    text->s_data, 65536, l1, 32768, work, &p1) == 0 &&
+		    hammer2_block_compress(HAMMER2_COMP_ZLIB | 0x60,
+		    text->s_data, 65536, l6, 32768, work, &p6) == 0 &&
+		    p1 == p6 && memcmp(l1, l6, p6) == 0, "level 1 is 6");
+		CHECK(hammer2_block_compress(HAMMER2_COMP_ZLIB,
+		    text->s_data, 65536, l1, 32768, work, &p1) == 0 &&
+		    p1 == p6 && memcmp(l1, l6, p6) == 0, "level 0 is 6");
+		CHECK(hammer2_block_compress(HAMMER2_COMP_ZLIB | 0x90,
+		    text->s_data, 65536, l1, 32768, work, &p9) == 0 &&
+		    hammer2_zlib_inflate(l1, p9, d, 65536, &i) == 0 &&
+		    i == 65536 && (l1[1] >> 6) == 3, "level 9 header");
+		free(l1);
+		free(l6);
+	}
 	CHECK(hammer2_block_compress(HAMMER2_COMP_LZ4, text->s_data, 3000, c,
 	    65536, work, &phys) == HAMMER2_CODEC_EINVAL, "non pow2");
 	CHECK(hammer2_block_compress(HAMMER2_COMP_LZ4, text->s_data, 4096, c,
