@@ -6,8 +6,15 @@
 # program runs under a timeout; core dumps are off for the abort cases.
 . tests/lib.sh
 
-SO=$(pwd)/$O/lib/libnmalloc.so
+case $O in
+/*) SO=$O/lib/libnmalloc.so ;;
+*) SO=$(pwd)/$O/lib/libnmalloc.so ;;
+esac
 B=$O/nmalloc
+if [ ! -f "$SO" ] || [ ! -x "$B/unit" ]; then
+	fail nmalloc_built "run make build-all build-test first: $SO"
+	exit 1
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 ulimit -c 0
