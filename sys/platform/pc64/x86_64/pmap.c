@@ -18,9 +18,12 @@
  *
  * Page-table pages for the bootstrap come from a bump allocator just past
  * the kernel image; pmap_release_ram() then hands every other usable RAM
- * range (through the direct map) to vm_page_startup().  Later page-table
- * pages (splitting a 2 MiB direct-map page to place a stack guard) come
- * from kmem_alloc().
+ * range (through the direct map) to vm_page_startup().  Page-table pages
+ * for splitting a 2 MiB direct-map page (to place a stack guard) come from
+ * a pool stolen at boot, one page per 2 MiB of RAM up to
+ * PMAP_PTPOOL_MAX_PAGES, so creating threads does not change what the page
+ * allocator has free; past the pool they come from kmem_alloc() and stay
+ * page tables for good.
  *
  * Guard pages: pmap_set_guard() clears the present bit of one 4 KiB
  * direct-map page and marks it PG_GUARD (a bit the cpu ignores in a
@@ -65,11 +68,13 @@
 #define LOW_MMIO_TOP	(4 * GIB)
 #define CPUID_EXT_FEATURES	0x80000001U
 #define CPUID_EXT_NX	(1U << 20)
+#define PMAP_PTPOOL_MAX_PAGES	1024	/* guards in up to 2 GiB of RAM */
 
 static uint64_t *kernel_pml4;
 static vm_paddr_t pmap_steal_next, pmap_steal_start;
 static uint64_t pmap_nx;
 static volatile u_int pmap_spin;
+static vm_paddr_t pmap_ptpool_next, pmap_ptpool_end;	/* [pmap_spin] */
 
 static int
 pmap_index(vm_offset_t va, int shift)
@@ -182,6 +187,13 @@ pmap_bootstrap(void)
 	kernel_pml4 = pmap_steal_page(&pa);
 	pmap_build_dmap(top);
 	pmap_build_kernel();
+	pmap_ptpool_next = pmap_steal_next;
+	for (int i = 0; i < n; i++)
+		pmap_steal_next += (r[i].mr_end - r[i].mr_start) /
+		    LARGE_PAGE_BYTES * PAGE_SIZE;
+	pmap_steal_next = MIN(pmap_steal_next + PAGE_SIZE,
+	    pmap_ptpool_next + PMAP_PTPOOL_MAX_PAGES * PAGE_SIZE);
+	pmap_ptpool_end = pmap_steal_next;
 	lcr4(rcr4() | CR4_PGE);
 	lcr0(rcr0() | CR0_WP);
 	lcr3(pa);
@@ -287,22 +299,33 @@ pmap_split_large(uint64_t *pde, uint64_t *pt)
 int
 pmap_set_guard(vm_offset_t va, bool guard)
 {
-	uint64_t *e, *pt;
+	uint64_t *e, *pt = NULL;
 	u_long s;
 	int shift;
 
 	if (va < DMAP_BASE || va >= KERNBASE || (va & PAGE_MASK) != 0)
 		return (EINVAL);
-	pt = kmem_alloc(PAGE_SIZE, M_WAITOK);
-	if (pt == NULL)
+	if (atomic_load_relaxed(&pmap_ptpool_next) >= pmap_ptpool_end &&
+	    (pt = kmem_alloc(PAGE_SIZE, M_WAITOK)) == NULL)
 		return (ENOMEM);
 	s = cpu_intr_disable();
 	while (!atomic_cmpset_int(&pmap_spin, 0, 1))
 		cpu_pause();
 	e = pmap_walk(va, &shift);
 	if (shift == PD_SHIFT && (*e & PG_PS)) {
-		pmap_split_large(e, pt);
-		pt = NULL;
+		if (pmap_ptpool_next < pmap_ptpool_end) {
+			pmap_split_large(e,
+			    (uint64_t *)PHYS_TO_DMAP(pmap_ptpool_next));
+			pmap_ptpool_next += PAGE_SIZE;
+		} else if (pt != NULL) {
+			pmap_split_large(e, pt);
+			pt = NULL;
+		} else {
+			/* The pool ran dry since we looked: try again. */
+			atomic_store_rel_int(&pmap_spin, 0);
+			cpu_intr_restore(s);
+			return (pmap_set_guard(va, guard));
+		}
 		e = pmap_walk(va, &shift);
 	}
 	if (guard)
