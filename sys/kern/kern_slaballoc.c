@@ -464,6 +464,8 @@ slab_zone_destroy(struct globaldata *gd, struct slab_zone *z)
 {
 	struct slab_globaldata *sl = &gd->gd_slab;
 
+	if (sl->sl_lastzone == z)
+		sl->sl_lastzone = NULL;
 	z->z_magic = 0;
 	if (!vm_page_kmem_settag(z, SLAB_TAG_ZONE, VM_KMEM_TAG_NONE, NULL))
 		panic("slab: zone %p lost its page tag", z);
@@ -653,11 +655,34 @@ kmalloc(size_t size, struct malloc_type *type, int flags)
 		}
 	}
 	p = slab_zone_take(sl, z, id);
+	sl->sl_lastzone = z;
 	slab_type_charge(type, gd, (int64_t)cs, 1);
 	crit_exit_gd(gd);
 	if (flags & M_ZERO)
 		memset(p, 0, cs);
 	return (p);
+}
+
+static void __dead2 __noinline
+slab_chunk_panic(struct slab_zone *z, const void *ptr, const char *who,
+    const char *tname)
+{
+	panic("%s: %p is not a chunk kmalloc returned (zone %p, %u-byte "
+	    "chunks), type %s", who, ptr, z, z->z_chunksize, tname);
+}
+
+/* The index of the chunk at ptr in z; panics if ptr is not a chunk. */
+static __always_inline u_int
+slab_chunk_check(struct slab_zone *z, const void *ptr, const char *who,
+    const char *tname)
+{
+	u_int idx = slab_chunk_index(z, ptr);
+
+	if (__predict_false(z->z_magic != SLAB_ZONE_MAGIC ||
+	    (const char *)ptr < z->z_base || idx >= z->z_nmax ||
+	    (const char *)ptr != z->z_base + (size_t)idx * z->z_chunksize))
+		slab_chunk_panic(z, ptr, who, tname);
+	return (idx);
 }
 
 /*
@@ -684,19 +709,10 @@ slab_ptr_lookup(const void *ptr, const char *who, const char *tname,
 	struct slab_zone *z = (struct slab_zone *)zaddr;
 	vm_size_t bytes;
 	void *owner;
-	u_int idx;
 
 	if (vm_page_kmem_tag(z, NULL, NULL) == SLAB_TAG_ZONE) {
-		idx = slab_chunk_index(z, ptr);
-		if (z->z_magic != SLAB_ZONE_MAGIC ||
-		    (const char *)ptr < z->z_base || idx >= z->z_nmax ||
-		    (const char *)ptr != z->z_base +
-		    (size_t)idx * z->z_chunksize)
-			panic("%s: %p is not a chunk kmalloc returned (zone "
-			    "%p, %u-byte chunks), type %s", who, ptr, z,
-			    z->z_chunksize, tname);
 		pi->pi_zone = z;
-		pi->pi_index = idx;
+		pi->pi_index = slab_chunk_check(z, ptr, who, tname);
 		pi->pi_large = false;
 		pi->pi_type = NULL;
 		pi->pi_bytes = z->z_chunksize;
@@ -811,6 +827,16 @@ slab_chunk_free_local(struct slab_globaldata *sl, struct slab_zone *z,
 	}
 }
 
+/* Free chunk idx of our own zone z.  Context: critical section on gd. */
+static __always_inline void
+slab_kfree_local(struct globaldata *gd, struct slab_zone *z, u_int idx,
+    void *ptr, u_int id, struct malloc_type *type)
+{
+	slab_chunk_untag(z, idx, ptr, id, type, true);
+	slab_type_charge(type, gd, -(int64_t)z->z_chunksize, -1);
+	slab_chunk_free_local(&gd->gd_slab, z, ptr);
+}
+
 /*
  * kfree - free memory from kmalloc.  type must be the type it was
  * allocated with.  kfree(NULL, type) does nothing.  Panics, naming the
@@ -830,18 +856,29 @@ kfree(void *ptr, struct malloc_type *type)
 	if (ptr == NULL)
 		return;
 	id = slab_type_id(type, "kfree", ptr);
+	/* Fast path: a chunk of the zone this cpu used last. */
+	z = (struct slab_zone *)((uintptr_t)ptr &
+	    ~(uintptr_t)(slab_zone_bytes - 1));
+	gd = mycpu;
+	crit_enter_gd(gd);
+	if (z == gd->gd_slab.sl_lastzone) {
+		slab_kfree_local(gd, z, slab_chunk_check(z, ptr, "kfree",
+		    slab_type_name(type)), ptr, id, type);
+		crit_exit_gd(gd);
+		return;
+	}
+	crit_exit_gd(gd);
+
 	slab_ptr_lookup(ptr, "kfree", slab_type_name(type), &pi);
 	if (pi.pi_large) {
 		slab_large_free(ptr, &pi, type);
 		return;
 	}
 	z = pi.pi_zone;
-	gd = mycpu;
 	if (z->z_gd == gd) {
 		crit_enter_gd(gd);
-		slab_chunk_untag(z, pi.pi_index, ptr, id, type, true);
-		slab_type_charge(type, gd, -(int64_t)pi.pi_bytes, -1);
-		slab_chunk_free_local(&gd->gd_slab, z, ptr);
+		gd->gd_slab.sl_lastzone = z;
+		slab_kfree_local(gd, z, pi.pi_index, ptr, id, type);
 		crit_exit_gd(gd);
 		return;
 	}

@@ -40,6 +40,8 @@ struct slab_globaldata {
 	struct slab_zone_list	 sl_fullzones[SLAB_NZONES]; /* [c] none */
 	struct slab_zone_list	 sl_freezones;	/* [c] wholly free, cached */
 	int			 sl_nfreezones;	/* [c] on sl_freezones */
+	struct slab_zone	*sl_lastzone;	/* [c] last zone used: kfree
+						    skips the page lookup */
 	int			 sl_ready;	/* [c] lists initialized */
 	volatile uint64_t	 sl_rpending[(SLAB_NZONES + 63) / 64];
 					/* [a] classes with new remote frees */
