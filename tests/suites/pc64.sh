@@ -44,13 +44,34 @@ iso()
 }
 
 # boot LOG TIMEOUT QEMU-ARGS...: one QEMU run, serial console to LOG.
+# Returns QEMU's status, 124 on timeout, or 125 when the kernel entered
+# its post-panic monitor (nobody will type at it: stop at once).
 boot()
 {
 	_log=$1 _t=$2
 	shift 2
-	timeout -k 5 "$_t" "$QEMU" -machine q35 -display none -no-reboot \
+	: >"$_log"
+	"$QEMU" -machine q35 -display none -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	    -serial "file:$_log" "$@" </dev/null >"$_log.qemu" 2>&1
+	    -serial "file:$_log" "$@" </dev/null >"$_log.qemu" 2>&1 &
+	_pid=$!
+	_end=$(($(date +%s) + _t))
+	while kill -0 "$_pid" 2>/dev/null; do
+		_why=
+		if grep -q "entered after panic" "$_log"; then
+			_why=125
+		elif [ "$(date +%s)" -ge "$_end" ]; then
+			_why=124
+		fi
+		if [ -n "$_why" ]; then
+			sleep 1
+			kill "$_pid" 2>/dev/null
+			wait "$_pid"
+			return "$_why"
+		fi
+		sleep 0.5
+	done
+	wait "$_pid"
 }
 
 # ktests LABEL NCPUS MEM TIMEOUT QEMU-ARGS...: a boot that runs KTESTs.
@@ -167,6 +188,10 @@ monitor_session()
 	send "cpus"
 	wait_for "anax> " 20
 	expect pc64/monitor/cpus "1"
+	send "selftest pc64_*,libkern_*"
+	wait_for "anax> " 60
+	expect pc64/monitor/selftest "ktest: PASS pc64_getenv" \
+	    "ktest: PASS libkern_strtoul" "ktest: 8 passed, 0 failed"
 	send "fault null"
 	wait_for "anax> " 30
 	expect pc64/fault/null "trap: page fault (vector 14) on cpu" \
