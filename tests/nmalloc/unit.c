@@ -18,7 +18,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -119,6 +121,92 @@ test_class_alignment(void)
 			T(free)(keep[i]);
 		}
 	}
+}
+
+/*
+ * Run bad(p, arg) in a child, which must die of SIGABRT (nmalloc's
+ * report of bad use); its message goes to /dev/null.
+ */
+static void
+expect_abort(void (*bad)(unsigned char *, size_t), unsigned char *p,
+    size_t arg)
+{
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	NMT_CHECK(pid >= 0);
+	if (pid == 0) {
+		alarm(10);
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			(void)dup2(fd, 2);
+		bad(p, arg);
+		_exit(0);
+	}
+	NMT_CHECK(waitpid(pid, &status, 0) == pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+		fprintf(stderr, "bad use of %p (+%zu) not caught: status %d\n",
+		    (void *)p, arg, status);
+	NMT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
+static void
+free_at(unsigned char *p, size_t off)
+{
+	T(free)(p + opaque(off));
+}
+
+static void
+free_twice(unsigned char *p, size_t unused)
+{
+	unsigned char *again = p;
+
+	(void)unused;
+	/* Hide the second free from the compiler's use-after-free check. */
+	__asm__ volatile("" : "+r"(again));
+	T(free)(p);
+	T(free)(again);
+}
+
+/*
+ * Every size class: free() of a pointer 8 or 16 bytes into a chunk, or
+ * 16 bytes short of its end, and a double free, abort; every chunk of a
+ * zone's worth is accepted.  free's chunk-boundary test is a multiply by
+ * a class-specific inverse, so each class is checked on its own.
+ */
+static void
+test_bad_free_every_class(void)
+{
+	enum { NPTR = 64 };
+	unsigned char *p, *v[NPTR];
+	size_t n, u, last = 0;
+	int i;
+
+	for (n = 1; n <= ZONE_LIMIT; n++) {
+		p = T(malloc)(n);
+		NMT_CHECK(p != NULL);
+		u = T(malloc_usable_size)(p);
+		if (u == last) {
+			T(free)(p);
+			continue;
+		}
+		last = u;
+		expect_abort(free_at, p, 8);
+		if (u > 16) {
+			expect_abort(free_at, p, 16);
+			expect_abort(free_at, p, u - 16);
+		}
+		expect_abort(free_twice, p, 0);
+		T(free)(p);
+		for (i = 0; i < NPTR; i++) {
+			v[i] = T(malloc)(n);
+			NMT_CHECK(v[i] != NULL);
+		}
+		for (i = 0; i < NPTR; i++)
+			T(free)(v[i]);
+	}
+	NMT_CHECK(last == ZONE_LIMIT);
 }
 
 static void
@@ -567,6 +655,7 @@ static const struct unit_test tests[] = {
 	{ "preload_active", test_preload_active },
 #endif
 	{ "class_alignment", test_class_alignment },
+	{ "bad_free_every_class", test_bad_free_every_class },
 	{ "zero_sizes", test_zero_sizes },
 	{ "calloc_zeroes", test_calloc_zeroes },
 	{ "overflow_enomem", test_overflow_enomem },

@@ -85,14 +85,18 @@
  * aligned addresses share one).  All colours fit in the first page.
  */
 #define NM_ZONE_COLORS		16
-#define NM_ZONE_MAGIC		0x6e6d7a6f6e65a5c3ULL
+#define NM_ZONE_MAGIC		0x6e6da5c3U
 #define NM_NZONES		64
 #define NM_SMALL_MAX_BYTES	128UL	/* 16-byte steps up to here */
 #define NM_SMALL_CLASSES	8
 #define NM_CLASSES_PER_POW2	8
 #define NM_CLASS_STEP_SHIFT	3	/* log2(NM_CLASSES_PER_POW2) */
 #define NM_FIRST_POW2_SHIFT	7	/* log2(NM_SMALL_MAX_BYTES) */
-#define NM_RECIP_SHIFT		32
+/* Sizes up to this take their class from nm_size_class[] (malloc's path). */
+#define NM_TABLE_MAX_BYTES	1024UL
+#define NM_TABLE_ENTRIES	(NM_TABLE_MAX_BYTES >> NM_QUANTUM_SHIFT)
+/* Newton steps for an inverse mod 2^32 (3 correct bits, doubling). */
+#define NM_INV_STEPS		5
 
 /*
  * The arena reservation: try NM_ARENA_MAX_BYTES, then smaller by
@@ -146,13 +150,14 @@
  */
 /* clang-format off */
 struct nm_zone {
-	uint64_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ header ^ class */
-	uint64_t	 z_recip;	/* [I] 2^32 / (z_chunk_bytes / 16) */
+	uint32_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ header ^ class */
 	uint32_t	 z_first_off;	/* [I] chunk 0's offset from the base */
-	uint32_t	 z_chunk_bytes;	/* [I] chunk size */
+	uint32_t	 z_inv;		/* [I] odd part of chunk size, inverse */
+	uint32_t	 z_rot;		/* [I] log2 of its power-of-two part */
 	uint32_t	 z_nmax;	/* [I] chunks in the zone */
+	uint32_t	 z_chunk_bytes;	/* [I] chunk size */
 	uint32_t	 z_class;	/* [I] size class index */
-	char		 z_pad[NM_CACHELINE_BYTES - 32];
+	char		 z_pad[NM_CACHELINE_BYTES - 28];
 	struct nm_zone	*z_next;	/* [C] c_partial link; [P] pool link */
 	struct nm_zone	*z_prev;	/* [C] c_partial link */
 	void		*z_free;	/* [C] returned chunks */
@@ -213,7 +218,8 @@ static struct nm_class nm_classes[NM_NZONES];
 /* Class tables, [I] after nm_init(). */
 static uint32_t nm_class_bytes[NM_NZONES];
 static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
-static uint64_t nm_class_recip[NM_NZONES];	/* 2^32 / (bytes / 16) */
+static uint32_t nm_class_inv[NM_NZONES];	/* see nm_chunk_index() */
+static uint32_t nm_class_rot[NM_NZONES];
 static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
 
 static int nm_init_state;		/* [a] NM_INIT_* */
@@ -274,6 +280,23 @@ nm_bad(const char *op, const void *ptr, const char *what)
 	nm_os_abort();
 }
 
+/*
+ * The class of a request of 1..NM_TABLE_MAX_BYTES bytes, indexed by
+ * (bytes - 1) >> NM_QUANTUM_SHIFT: what nm_zoneindex() computes, kept as
+ * a constant so that malloc's fast path is one load (and valid before
+ * nm_init(), which checks it against nm_zoneindex()).
+ */
+static const uint8_t nm_size_class[NM_TABLE_ENTRIES] = {
+	0, 1, 2, 3, 4, 5, 6, 7,			/* 16-128, by 16 */
+	8, 9, 10, 11, 12, 13, 14, 15,		/* 144-256, by 16 */
+	16, 16, 17, 17, 18, 18, 19, 19,		/* 288-512, by 32 */
+	20, 20, 21, 21, 22, 22, 23, 23,
+	24, 24, 24, 24, 25, 25, 25, 25,		/* 576-1024, by 64 */
+	26, 26, 26, 26, 27, 27, 27, 27,
+	28, 28, 28, 28, 29, 29, 29, 29,
+	30, 30, 30, 30, 31, 31, 31, 31,
+};
+
 static inline unsigned
 nm_zoneindex(size_t n)
 {
@@ -290,9 +313,14 @@ nm_zoneindex(size_t n)
 static void
 nm_tables_init(void)
 {
-	uint32_t bytes, align, group, step;
-	unsigned zi;
+	uint32_t bytes, align, group, step, odd, inv;
+	unsigned zi, i;
 
+	for (i = 0; i < NM_TABLE_ENTRIES; i++) {
+		if (nm_size_class[i] != nm_zoneindex((i + 1) <<
+		    NM_QUANTUM_SHIFT))
+			nm_bad("malloc", NULL, "size class table is wrong");
+	}
 	for (zi = 0; zi < NM_NZONES; zi++) {
 		if (zi < NM_SMALL_CLASSES) {
 			bytes = (zi + 1) * NM_QUANTUM_BYTES;
@@ -307,9 +335,12 @@ nm_tables_init(void)
 		align = bytes & -bytes;
 		nm_class_bytes[zi] = bytes;
 		nm_class_align[zi] = align;
-		nm_class_recip[zi] = (((1ULL << NM_RECIP_SHIFT) +
-		    (bytes >> NM_QUANTUM_SHIFT) - 1) /
-		    (bytes >> NM_QUANTUM_SHIFT));
+		nm_class_rot[zi] = (uint32_t)__builtin_ctz(bytes);
+		odd = bytes >> nm_class_rot[zi];
+		inv = odd;
+		for (i = 0; i < NM_INV_STEPS; i++)
+			inv *= 2 - odd * inv;
+		nm_class_inv[zi] = inv;
 		bytes = NM_MAG_TARGET_BYTES / bytes;
 		if (bytes > NM_MAG_ROUNDS_MAX)
 			bytes = NM_MAG_ROUNDS_MAX;
@@ -528,7 +559,8 @@ nm_zone_new(unsigned zi)
 		return (NULL);
 	z->z_class = zi;
 	z->z_chunk_bytes = nm_class_bytes[zi];
-	z->z_recip = nm_class_recip[zi];
+	z->z_inv = nm_class_inv[zi];
+	z->z_rot = nm_class_rot[zi];
 	z->z_first_off = ((uint32_t)((uintptr_t)z - nm_zone_base(z)) +
 	    NM_ZONE_HDR_BYTES + align - 1) & ~(align - 1);
 	z->z_nmax = (uint32_t)((NM_ZONE_BYTES - z->z_first_off) /
@@ -536,8 +568,8 @@ nm_zone_new(unsigned zi)
 	z->z_free = NULL;
 	z->z_nfree = z->z_nmax;
 	z->z_uindex = 0;
-	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uintptr_t)z ^ zi,
-	    __ATOMIC_RELAXED);
+	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z ^
+	    zi, __ATOMIC_RELAXED);
 	nm_partial_link(&nm_classes[zi], z);
 	return (z);
 }
@@ -854,8 +886,12 @@ nm_alloc_slow(unsigned zi)
 	return (p);
 }
 
-/* Allocate a chunk of class zi: the lock-free fast path. */
-static inline void *
+/*
+ * Allocate a chunk of class zi: the lock-free fast path, a pop from the
+ * loaded magazine whose count is in TLS.  Clearing the chunk's second
+ * word removes a stale free tag (see nm_chunk_class()).
+ */
+static inline __attribute__((__always_inline__)) void *
 nm_alloc_class(unsigned zi)
 {
 	struct nm_tclass *tc = &nm_self.t_class[zi];
@@ -863,25 +899,19 @@ nm_alloc_class(unsigned zi)
 
 	if (nm_likely(tc->tc_rounds != 0)) {
 		p = tc->tc_loaded->mg_objs[--tc->tc_rounds];
-		/*
-		 * Warm the next chunk for the next malloc.  At tc_rounds == 0
-		 * this reads mg_objs[-1], inside struct nm_mag, and prefetches
-		 * a meaningless address, which is harmless.
-		 */
-		__builtin_prefetch(
-		    tc->tc_loaded->mg_objs[(int)tc->tc_rounds - 1], 1);
 		((uintptr_t *)p)[1] = 0;
 		return (p);
 	}
 	return (nm_alloc_slow(zi));
 }
 
-void *
-nm_alloc(size_t size)
+/* malloc of 0 or more than NM_TABLE_MAX_BYTES bytes. */
+static void *__attribute__((__noinline__))
+nm_alloc_other(size_t size)
 {
 	bool zeroed;
 
-	if (nm_likely(size - 1 < NM_ZONE_LIMIT_BYTES))
+	if (size - 1 < NM_ZONE_LIMIT_BYTES)
 		return (nm_alloc_class(nm_zoneindex(size)));
 	if (size == 0)
 		return (nm_alloc_class(0));
@@ -890,6 +920,25 @@ nm_alloc(size_t size)
 		return (NULL);
 	}
 	return (nm_big_alloc(size, NM_PAGE_BYTES, &zeroed));
+}
+
+/*
+ * malloc's body: the class of a small request is one table load, and the
+ * rest is nm_alloc_class(); no function call on the fast path.
+ */
+static inline __attribute__((__always_inline__)) void *
+nm_alloc_inline(size_t size)
+{
+	if (nm_likely(size - 1 < NM_TABLE_MAX_BYTES))
+		return (nm_alloc_class(nm_size_class[(size - 1) >>
+		    NM_QUANTUM_SHIFT]));
+	return (nm_alloc_other(size));
+}
+
+void *
+nm_alloc(size_t size)
+{
+	return (nm_alloc_inline(size));
 }
 
 /*
@@ -972,22 +1021,6 @@ nm_free_slow(void *ptr, unsigned zi)
 	tc->tc_loaded->mg_objs[tc->tc_rounds++] = ptr;
 }
 
-/*
- * nm_bad_zone - explain a pointer whose zone header does not check out:
- * a header damaged in a zone in use, or a pointer no zone handed out.
- */
-static void NM_NORETURN __attribute__((__noinline__))
-nm_bad_zone(const char *op, const void *ptr)
-{
-	uintptr_t z = (uintptr_t)ptr & ~NM_ZONE_MASK;
-	uint8_t st;
-
-	st = __atomic_load_n(&nm_zone_state[(z - nm_arena_base) /
-	    NM_ZONE_BYTES], __ATOMIC_RELAXED);
-	nm_bad(op, ptr, st == NM_ZS_ACTIVE ? "damaged zone header" :
-	    "invalid pointer");
-}
-
 static inline bool
 nm_in_arena(const void *ptr)
 {
@@ -1001,39 +1034,84 @@ nm_free_tag(const void *ptr)
 	return (nm_secret ^ (uintptr_t)ptr);
 }
 
+/* The zone header's class, or NM_NZONES or more if its magic is wrong. */
+static inline uint32_t
+nm_zone_class(const struct nm_zone *z)
+{
+	return (__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^
+	    NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z);
+}
+
+/*
+ * nm_chunk_index - the index of chunk ptr in zone z, or z_nmax or more if
+ * ptr is not on a chunk boundary.  With the chunk size b = d * 2^r (d
+ * odd) and off the offset from chunk 0: if b divides off, off * d^-1
+ * (mod 2^32) rotated right by r is off / b; if not, it is above
+ * (2^32 - 1) / b, so above z_nmax (Granlund & Montgomery's divisibility
+ * test, Hacker's Delight 10-17).  A pointer below chunk 0 wraps off near
+ * 2^32 and fails the same compare.  One multiply, no division.
+ */
+static inline uint32_t
+nm_chunk_index(const struct nm_zone *z, const void *ptr)
+{
+	uint32_t off, q, r;
+
+	off = (uint32_t)((uintptr_t)ptr & NM_ZONE_MASK) - z->z_first_off;
+	q = off * z->z_inv;
+	r = z->z_rot;
+	return ((q >> r) | (q << ((32 - r) & 31)));
+}
+
+/*
+ * nm_reject - abort with the reason ptr failed the checks of
+ * nm_chunk_class(): a damaged header in a zone in use, a pointer no zone
+ * handed out or not on a chunk boundary, or a chunk already freed.  Not
+ * declared noreturn so that the fast paths can reach it by a tail jump
+ * and need no stack frame; it never returns.
+ */
+static void __attribute__((__noinline__, __cold__))
+nm_reject(const char *op, const void *ptr)
+{
+	const struct nm_zone *z = nm_zone_of(ptr);
+	uintptr_t base = (uintptr_t)ptr & ~NM_ZONE_MASK;
+	uint8_t st;
+
+	if (nm_zone_class(z) >= NM_NZONES) {
+		st = __atomic_load_n(&nm_zone_state[(base - nm_arena_base) /
+		    NM_ZONE_BYTES], __ATOMIC_RELAXED);
+		nm_bad(op, ptr, st == NM_ZS_ACTIVE ? "damaged zone header" :
+		    "invalid pointer");
+	}
+	if (nm_chunk_index(z, ptr) >= z->z_nmax)
+		nm_bad(op, ptr, "invalid pointer");
+	nm_bad(op, ptr, op[0] == 'f' ? "double free" : "use after free");
+}
+
 /*
  * nm_chunk_class - the size class of a chunk pointer inside the arena,
- * after checking its zone header (whose magic encodes the class) and that
- * ptr is a chunk boundary and not already freed; aborts otherwise.
+ * after checking its zone header (whose magic encodes the class), that
+ * ptr is a chunk boundary and that it is not already freed (a freed chunk
+ * holds its tag in its second word).  NM_NZONES if any check fails: the
+ * caller then calls nm_reject().
  */
-static inline unsigned
-nm_chunk_class(const void *ptr, const char *op)
+static inline __attribute__((__always_inline__)) unsigned
+nm_chunk_class(const void *ptr)
 {
-	struct nm_zone *z = nm_zone_of(ptr);
-	uint32_t off, q;
-	uint64_t zi;
+	const struct nm_zone *z = nm_zone_of(ptr);
+	uint32_t zi;
 
-	zi = __atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^ NM_ZONE_MAGIC ^
-	    (uintptr_t)z;
+	zi = nm_zone_class(z);
 	if (nm_unlikely(zi >= NM_NZONES))
-		nm_bad_zone(op, ptr);
-	/*
-	 * A pointer below chunk 0 wraps off to near 2^32, and q then comes
-	 * out far above z_nmax, so one compare covers both ends.
-	 */
-	off = (uint32_t)((uintptr_t)ptr & NM_ZONE_MASK) - z->z_first_off;
-	q = (uint32_t)(((uint64_t)(off >> NM_QUANTUM_SHIFT) * z->z_recip) >>
-	    NM_RECIP_SHIFT);
-	if (nm_unlikely(q * z->z_chunk_bytes != off || q >= z->z_nmax))
-		nm_bad(op, ptr, "invalid pointer");
+		return (NM_NZONES);
+	if (nm_unlikely(nm_chunk_index(z, ptr) >= z->z_nmax))
+		return (NM_NZONES);
 	if (nm_unlikely(((const uint64_t *)ptr)[1] == nm_free_tag(ptr)))
-		nm_bad(op, ptr,
-		    op[0] == 'f' ? "double free" : "use after free");
-	return ((unsigned)zi);
+		return (NM_NZONES);
+	return (zi);
 }
 
 /* Free a checked chunk of class zi: the lock-free fast path. */
-static inline void
+static inline __attribute__((__always_inline__)) void
 nm_free_chunk(void *ptr, unsigned zi)
 {
 	struct nm_tclass *tc = &nm_self.t_class[zi];
@@ -1046,22 +1124,39 @@ nm_free_chunk(void *ptr, unsigned zi)
 	nm_free_slow(ptr, zi);
 }
 
+/* free of NULL or of a pointer outside the slab arena. */
+static void __attribute__((__noinline__))
+nm_free_other(void *ptr)
+{
+	if (ptr != NULL)
+		nm_big_free(ptr, "free");
+}
+
+/*
+ * free: NULL and big blocks fail the arena compare and leave the fast
+ * path there; every exit is a tail jump, so there is no stack frame.
+ */
 NM_EXPORT void
 NM_PUBLIC(free)(void *ptr)
 {
-	if (ptr == NULL)
-		return;
+	unsigned zi;
+
 	if (nm_likely(nm_in_arena(ptr))) {
-		nm_free_chunk(ptr, nm_chunk_class(ptr, "free"));
+		zi = nm_chunk_class(ptr);
+		if (nm_unlikely(zi >= NM_NZONES)) {
+			nm_reject("free", ptr);
+			return;
+		}
+		nm_free_chunk(ptr, zi);
 		return;
 	}
-	nm_big_free(ptr, "free");
+	nm_free_other(ptr);
 }
 
 NM_EXPORT void *
 NM_PUBLIC(malloc)(size_t size)
 {
-	return (nm_alloc(size));
+	return (nm_alloc_inline(size));
 }
 
 NM_EXPORT void *
@@ -1104,7 +1199,11 @@ NM_PUBLIC(realloc)(void *ptr, size_t size)
 	}
 	if (!nm_in_arena(ptr))
 		return (nm_big_realloc(ptr, size));
-	zi = nm_chunk_class(ptr, "realloc");
+	zi = nm_chunk_class(ptr);
+	if (zi >= NM_NZONES) {
+		nm_reject("realloc", ptr);
+		__builtin_unreachable();
+	}
 	have = nm_class_bytes[zi];
 	if (size <= have && (size > have / 2 || have == NM_QUANTUM_BYTES))
 		return (ptr);
@@ -1223,11 +1322,18 @@ NM_PUBLIC(pvalloc)(size_t size)
 NM_EXPORT size_t
 NM_PUBLIC(malloc_usable_size)(void *ptr)
 {
+	unsigned zi;
+
 	if (ptr == NULL)
 		return (0);
-	if (nm_in_arena(ptr))
-		return (nm_class_bytes[nm_chunk_class(ptr,
-		    "malloc_usable_size")]);
+	if (nm_in_arena(ptr)) {
+		zi = nm_chunk_class(ptr);
+		if (zi >= NM_NZONES) {
+			nm_reject("malloc_usable_size", ptr);
+			__builtin_unreachable();
+		}
+		return (nm_class_bytes[zi]);
+	}
 	return (nm_big_usable(ptr, "malloc_usable_size"));
 }
 
