@@ -191,22 +191,41 @@ port_dequeuemsg_locked(struct lwkt_port *port, struct lwkt_msg *msg)
  *
  * NOTE: a thread that migrated away from gd keeps td_gd == gd until its
  * new cpu has run lwkt_setcpu_remote(), which it does on its own, so we
- * wait for that here (a handful of cycles; the IPI is already queued).
+ * wait for that here (the IPI is already queued).  From thread context
+ * we run our own incoming IPIs meanwhile, in case the new cpu is itself
+ * waiting here for a thread migrating the other way; not from an IPI
+ * handler, because ipiq_process_fifo() is not re-entrant (a nested drain
+ * would make the outer loop run entries twice).
  *
  * Context: critical section on gd.
  */
 static struct globaldata *
 thread_port_gd(struct thread *td, struct globaldata *gd)
 {
-	struct globaldata *tgd = td->td_gd;
+	struct globaldata *tgd;
 
-	if (tgd != gd)
-		return (tgd);
-	if ((td->td_flags & TDF_MIGRATING) == 0)
-		return (NULL);
-	while ((tgd = __atomic_load_n(&td->td_gd, __ATOMIC_ACQUIRE)) == gd)
+	u_int flags;
+
+	for (;;) {
+		tgd = __atomic_load_n(&td->td_gd, __ATOMIC_ACQUIRE);
+		if (tgd != gd)
+			return (tgd);
+		/*
+		 * lwkt_setcpu_remote() stores td_gd before it clears
+		 * TDF_MIGRATING, so if the flags read here say "not
+		 * migrating", td_gd read after them is current.
+		 */
+		flags = __atomic_load_n(&td->td_flags, __ATOMIC_ACQUIRE);
+		tgd = __atomic_load_n(&td->td_gd, __ATOMIC_ACQUIRE);
+		if (tgd != gd)
+			return (tgd);
+		if ((flags & TDF_MIGRATING) == 0)
+			return (NULL);	/* here, and staying */
+		if ((atomic_load_relaxed(&gd->gd_reqflags) & RQF_IPIQ) &&
+		    gd->gd_processing_ipiq == 0)
+			lwkt_process_ipiq();
 		cpu_pause();
-	return (tgd);
+	}
 }
 
 /* Wake the owner if it sleeps on its port.  Context: owner's cpu, crit. */
