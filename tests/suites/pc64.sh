@@ -8,8 +8,8 @@
 #    TCG accepts: APIC ids above 254 need KVM's x2APIC); every
 #    "ktest: PASS/FAIL name" line becomes a case, and each boot must end
 #    with a clean summary and the isa-debug-exit status of success;
-#  - UEFI (OVMF) as well as BIOS, and the same ISO attached as a hard
-#    disk (the hybrid MBR path, as from a USB stick);
+#  - UEFI (OVMF) as well as BIOS, and the same ISO as a USB stick on
+#    xHCI (the hybrid MBR path);
 #  - the monitor over the interrupt-driven serial console and the PS/2
 #    keyboard (keys sent with QEMU's sendkey): commands, bad input, and
 #    forced faults (NULL dereference, stack overflow into the
@@ -280,9 +280,11 @@ if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
 else
 	skip pc64/uefi-n2 "OVMF not installed"
 fi
-# The same ISO as a disk: the hybrid MBR boot of a USB stick.
-cp "$tdir/lwkt.iso" "$tdir/disk.img"
-ktests disk-n4 4 512M 300 -drive "file=$tdir/disk.img,format=raw,if=ide"
+# The same ISO written to a USB stick (the hybrid MBR path), on xHCI.
+cp "$tdir/lwkt.iso" "$tdir/stick.img"
+ktests usb-n4 4 512M 300 \
+    -drive "file=$tdir/stick.img,if=none,id=stick,format=raw" \
+    -device qemu-xhci -device usb-storage,drive=stick
 monitor_session
 stack_overflow_session
 keyboard_session
