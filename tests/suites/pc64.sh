@@ -209,26 +209,39 @@ monitor_session()
 	fi
 }
 
-stack_overflow_session()
+# fault_session KIND EXPECTED...: one boot, "fault KIND", check the dump.
+fault_session()
 {
+	kind=$1
+	shift
 	mark=1
-	mon_start stack
+	mon_start "fault-$kind"
 	if ! wait_for "anax> " 60; then
-		fail pc64/fault/stack "no prompt"
+		fail "pc64/fault/$kind" "no prompt"
 		tail -n 40 "$mlog"
 		kill "$qpid" 2>/dev/null
 		mon_finish
 		return
 	fi
-	send "fault stack"
+	send "fault $kind"
 	wait_for "anax> " 30
-	expect pc64/fault/stack "trap: double fault (vector 8)" \
-	    "trap: kernel stack overflow (guard page hit)" " fault_recurse" \
-	    "more frames of the above" " cmd_fault+0x" " kernel_main+0x" \
+	expect "pc64/fault/$kind" "$@" " cmd_fault+0x" " kernel_main+0x" \
 	    "kmonitor: entered after panic"
 	send "halt"
 	wait_for "halting" 20
 	mon_finish
+}
+
+stack_overflow_session()
+{
+	fault_session stack "trap: double fault (vector 8)" \
+	    "trap: kernel stack overflow (guard page hit)" " fault_recurse" \
+	    "more frames of the above"
+	# Kernel text is mapped read-only.
+	fault_session write "trap: page fault (vector 14)" \
+	    "write protection violation" " fault_write_text+0x"
+	fault_session ud "trap: invalid opcode (vector 6)" \
+	    " fault_invalid_opcode+0x"
 }
 
 # The PS/2 keyboard: keys typed through QEMU's own monitor (HMP sendkey)

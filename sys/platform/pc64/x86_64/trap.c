@@ -82,8 +82,9 @@ trap_print_regs(const struct trapframe *tf)
 	    (uintmax_t)tf->tf_r11, (uintmax_t)tf->tf_r12);
 	kprintf("r13 %016jx  r14 %016jx  r15 %016jx\n", (uintmax_t)tf->tf_r13,
 	    (uintmax_t)tf->tf_r14, (uintmax_t)tf->tf_r15);
-	kprintf("cr0 %016jx  cr3 %016jx  cr4 %016jx\n", (uintmax_t)rcr0(),
-	    (uintmax_t)rcr3(), (uintmax_t)rcr4());
+	kprintf("cr0 %016jx  cr2 %016jx  cr3 %016jx  cr4 %016jx\n",
+	    (uintmax_t)rcr0(), (uintmax_t)rcr2(), (uintmax_t)rcr3(),
+	    (uintmax_t)rcr4());
 }
 
 /* Is this trap a kernel stack overflow into a guard page? */
