@@ -188,14 +188,15 @@ struct nm_class {
 
 /*
  * Per-thread state, in initial-exec TLS: touched only by its thread.  The
- * loaded magazine's count lives here (its mg_rounds is stale while it is
- * loaded), so that the fast paths touch only this and the slot itself.
- * No magazine loaded: tc_rounds == tc_capacity == 0.
+ * loaded magazine's fill level lives here as a pointer to its next free
+ * slot (its mg_rounds is stale while it is loaded), so that malloc is
+ * "tc_top != tc_base: pop" and free "tc_top != tc_end: push", touching
+ * only this and the slot itself.  No magazine loaded: all three are NULL.
  */
 struct nm_tclass {
-	uint32_t	 tc_rounds;	/* chunks in tc_loaded */
-	uint32_t	 tc_capacity;	/* tc_loaded's capacity */
-	struct nm_mag	*tc_loaded;
+	void		**tc_top;	/* next free slot of the loaded mag */
+	void		**tc_base;	/* its mg_objs */
+	void		**tc_end;	/* its mg_objs + mg_capacity */
 	struct nm_mag	*tc_prev;	/* its mg_rounds is current */
 };
 
@@ -703,19 +704,26 @@ nm_mag_flush(unsigned zi, struct nm_mag *m)
 static inline void
 nm_tc_load(struct nm_tclass *tc, struct nm_mag *m)
 {
-	tc->tc_loaded = m;
-	tc->tc_rounds = m != NULL ? m->mg_rounds : 0;
-	tc->tc_capacity = m != NULL ? m->mg_capacity : 0;
+	if (m == NULL) {
+		tc->tc_top = tc->tc_base = tc->tc_end = NULL;
+		return;
+	}
+	tc->tc_base = m->mg_objs;
+	tc->tc_top = m->mg_objs + m->mg_rounds;
+	tc->tc_end = m->mg_objs + m->mg_capacity;
 }
 
 /* Take the loaded magazine out of tc, its count written back. */
 static inline struct nm_mag *
 nm_tc_unload(struct nm_tclass *tc)
 {
-	struct nm_mag *m = tc->tc_loaded;
+	struct nm_mag *m;
 
-	if (m != NULL)
-		m->mg_rounds = tc->tc_rounds;
+	if (tc->tc_base == NULL)
+		return (NULL);
+	m = (struct nm_mag *)(void *)((char *)tc->tc_base -
+	    offsetof(struct nm_mag, mg_objs));
+	m->mg_rounds = (uint32_t)(tc->tc_top - tc->tc_base);
 	nm_tc_load(tc, NULL);
 	return (m);
 }
@@ -861,7 +869,7 @@ nm_alloc_slow(unsigned zi)
 	}
 	if (!nm_thread_ready(t))
 		return (nm_alloc_direct(zi));
-	if (tc->tc_rounds == 0) {
+	if (tc->tc_top == tc->tc_base) {
 		m = nm_tc_unload(tc);
 		if (tc->tc_prev != NULL && tc->tc_prev->mg_rounds != 0) {
 			nm_tc_load(tc, tc->tc_prev);
@@ -881,7 +889,7 @@ nm_alloc_slow(unsigned zi)
 			}
 		}
 	}
-	p = tc->tc_loaded->mg_objs[--tc->tc_rounds];
+	p = *--tc->tc_top;
 	((uintptr_t *)p)[1] = 0;
 	return (p);
 }
@@ -897,12 +905,19 @@ nm_alloc_class(unsigned zi)
 	struct nm_tclass *tc = &nm_self.t_class[zi];
 	void *p;
 
-	if (nm_likely(tc->tc_rounds != 0)) {
-		p = tc->tc_loaded->mg_objs[--tc->tc_rounds];
+	if (nm_likely(tc->tc_top != tc->tc_base)) {
+		p = *--tc->tc_top;
 		((uintptr_t *)p)[1] = 0;
 		return (p);
 	}
 	return (nm_alloc_slow(zi));
+}
+
+/* malloc of 1..NM_TABLE_MAX_BYTES bytes when the magazine is empty. */
+static void *__attribute__((__noinline__))
+nm_alloc_slow_sized(size_t size)
+{
+	return (nm_alloc_slow(nm_size_class[(size - 1) >> NM_QUANTUM_SHIFT]));
 }
 
 /* malloc of 0 or more than NM_TABLE_MAX_BYTES bytes. */
@@ -929,10 +944,19 @@ nm_alloc_other(size_t size)
 static inline __attribute__((__always_inline__)) void *
 nm_alloc_inline(size_t size)
 {
-	if (nm_likely(size - 1 < NM_TABLE_MAX_BYTES))
-		return (nm_alloc_class(nm_size_class[(size - 1) >>
-		    NM_QUANTUM_SHIFT]));
-	return (nm_alloc_other(size));
+	struct nm_tclass *tc;
+	void *p;
+
+	if (nm_unlikely(size - 1 >= NM_TABLE_MAX_BYTES))
+		return (nm_alloc_other(size));
+	tc = &nm_self.t_class[nm_size_class[(size - 1) >> NM_QUANTUM_SHIFT]];
+	if (nm_likely(tc->tc_top != tc->tc_base)) {
+		p = *--tc->tc_top;
+		((uintptr_t *)p)[1] = 0;
+		return (p);
+	}
+	/* size is still in the argument register: no class to pass. */
+	return (nm_alloc_slow_sized(size));
 }
 
 void *
@@ -998,7 +1022,7 @@ nm_free_slow(void *ptr, unsigned zi)
 		nm_free_direct(ptr, zi);
 		return;
 	}
-	if (tc->tc_rounds == tc->tc_capacity) {
+	if (tc->tc_top == tc->tc_end) {
 		m = nm_tc_unload(tc);
 		e = tc->tc_prev;
 		if (e != NULL && e->mg_rounds == 0) {
@@ -1018,7 +1042,7 @@ nm_free_slow(void *ptr, unsigned zi)
 		e->mg_capacity = nm_class_rounds[zi];
 		nm_tc_load(tc, e);
 	}
-	tc->tc_loaded->mg_objs[tc->tc_rounds++] = ptr;
+	*tc->tc_top++ = ptr;
 }
 
 static inline bool
@@ -1117,8 +1141,8 @@ nm_free_chunk(void *ptr, unsigned zi)
 	struct nm_tclass *tc = &nm_self.t_class[zi];
 
 	((uint64_t *)ptr)[1] = nm_free_tag(ptr);
-	if (nm_likely(tc->tc_rounds < tc->tc_capacity)) {
-		tc->tc_loaded->mg_objs[tc->tc_rounds++] = ptr;
+	if (nm_likely(tc->tc_top != tc->tc_end)) {
+		*tc->tc_top++ = ptr;
 		return;
 	}
 	nm_free_slow(ptr, zi);
