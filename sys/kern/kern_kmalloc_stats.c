@@ -16,7 +16,8 @@
  * are a snapshot, not a consistent cut.  "kmalloc fault" exists so that
  * the host test suite tests/suites/slab-panics.sh can check that each
  * misuse the allocator must catch (double free, here and on another cpu,
- * a pointer it never returned, the wrong type, a zero-size request, a
+ * a pointer it never returned, the wrong type, a type without its magic
+ * number, a zero-size request, a
  * type over its limit, a kmem double free) panics with a message naming
  * the pointer and the type; it cannot be tested inside a running kernel.
  * "use-after-free" writes into a freed chunk: only the AddressSanitizer
@@ -53,6 +54,7 @@ static struct malloc_type M_KMALLOC_FLIMIT[1] = { {
 DATA_SET(kmalloc_types, M_KMALLOC_FLIMIT);
 
 static int kmf_not_heap;	/* a pointer kmalloc never returned */
+static struct malloc_type kmf_bad_type;	/* no M_MAGIC */
 
 /* A store the compiler cannot drop. */
 static __noinline void
@@ -166,6 +168,10 @@ kmalloc_fault(const char *kind)
 		kfree(p, M_KMALLOC_FAULT);
 		kmf_write_byte(p + KMF_MISALIGN_BYTES);
 		return (0);
+	} else if (strcmp(kind, "bad-type") == 0) {
+		kprintf("kmalloc fault: freeing %p with a malloc type whose "
+		    "magic is wrong\n", p);
+		kfree(p, &kmf_bad_type);
 	} else if (strcmp(kind, "wrong-type") == 0) {
 		kprintf("kmalloc fault: freeing %p of type %s as type %s\n",
 		    p, M_KMALLOC_FAULT->ks_shortdesc, M_TEMP->ks_shortdesc);
@@ -203,7 +209,7 @@ cmd_kmalloc(int argc, char **argv)
 	kprintf("usage: kmalloc [zones | reclaim | fault double-free | "
 	    "double-free-remote | double-free-large | bad-pointer | "
 	    "foreign-pointer | wrong-type | zero | limit | "
-	    "kmem-double-free | use-after-free]\n");
+	    "kmem-double-free | use-after-free | bad-type]\n");
 	return (EINVAL);
 }
 KMONITOR_COMMAND(kmalloc, "kmalloc statistics (kmalloc [zones|reclaim|fault "

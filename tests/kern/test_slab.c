@@ -313,6 +313,31 @@ KTEST(slab_type_limit)
 	KT_EXPECT(st_settled(start));
 }
 
+/*
+ * A type that is not in the kmalloc_types linker set (made at run time)
+ * is registered on first use and counted like any other.
+ */
+static struct malloc_type st_late_type[1] = { {
+	.ks_shortdesc = "ktest_late",
+	.ks_longdesc = "registered on first use",
+	.ks_magic = M_MAGIC,
+} };
+
+KTEST(slab_type_registered_on_first_use)
+{
+	void *p = kmalloc(100, st_late_type, M_WAITOK);
+	u_int id = st_late_type->ks_id;
+
+	KT_EXPECT(id != 0);
+	KT_EXPECT(kmalloc_type_byid(id) == st_late_type);
+	KT_EXPECT(kmalloc_type_inuse(st_late_type) == 1);
+	KT_EXPECT(kmalloc_type_limit(st_late_type) > 0);
+	kfree(p, st_late_type);
+	KT_EXPECT(st_late_type->ks_id == id);
+	KT_EXPECT(st_stats_zero(st_late_type));
+	KT_EXPECT(kmalloc_type_calls(st_late_type) >= 1);
+}
+
 /* More than there is memory: NULL with M_NULLOK or M_NOWAIT. */
 KTEST(slab_larger_than_memory)
 {

@@ -58,6 +58,8 @@ fault foreign-pointer \
     'kfree: @PTR@ was not allocated by kmalloc \(or was freed\), type kmalloc_fault$'
 fault wrong-type \
     'kfree: @PTR@ allocated with type kmalloc_fault, freed with type temp$'
+fault bad-type \
+    'kfree: @PTR@: bad malloc type 0x[0-9a-f]+$'
 fault zero \
     'kmalloc: zero-size request, type kmalloc_fault$'
 fault limit \
