@@ -17,9 +17,9 @@
  * the host test suite tests/suites/slab-panics.sh can check that each
  * misuse the allocator must catch (double free, here and on another cpu,
  * a pointer it never returned, the wrong type, a type without its magic
- * number, a zero-size request, a
- * type over its limit, a kmem double free) panics with a message naming
- * the pointer and the type; it cannot be tested inside a running kernel.
+ * number, a zero-size request, a type over its limit, a kmem double
+ * free) panics with a message naming the pointer and the type; that
+ * cannot be tested inside a running kernel.
  * "use-after-free" writes into a freed chunk: only the AddressSanitizer
  * build notices (free chunks are poisoned); elsewhere it is harmless.
  *
