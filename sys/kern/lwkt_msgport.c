@@ -203,7 +203,6 @@ static struct globaldata *
 thread_port_gd(struct thread *td, struct globaldata *gd)
 {
 	struct globaldata *tgd;
-
 	u_int flags;
 
 	for (;;) {
