@@ -108,9 +108,11 @@ strtoul(const char *s, char **endp, int base)
 	}
 	for (; (d = digit_value(*p)) < base; p++) {
 		any = true;
-		if (v > (ULONG_MAX_VALUE - (unsigned long)d) / (unsigned long)base)
+		unsigned long ud = (unsigned long)d, ub = (unsigned long)base;
+
+		if (v > (ULONG_MAX_VALUE - ud) / ub)
 			over = true;
-		v = v * (unsigned long)base + (unsigned long)d;
+		v = v * ub + ud;
 	}
 	if (endp != NULL)
 		*endp = (char *)(uintptr_t)(any ? p : s);

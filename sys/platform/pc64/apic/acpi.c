@@ -221,12 +221,6 @@ acpi_init(const void *rsdpv)
 	    (uintmax_t)acpi_hpet);
 }
 
-bool
-acpi_found(void)
-{
-	return (acpi_have_madt);
-}
-
 int
 acpi_ncpus(void)
 {

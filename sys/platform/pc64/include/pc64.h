@@ -41,7 +41,6 @@
 #define IRQ_KBD			1
 #define VEC_TIMER		0xf0
 #define VEC_IPIQ		0xf1
-#define VEC_STOP		0xf2	/* panic/halt: stop this cpu */
 #define VEC_SPURIOUS		0xff
 #define NIDT			256
 
@@ -152,7 +151,6 @@ vm_paddr_t acpi_ioapic_phys(void);
 uint32_t acpi_ioapic_gsibase(void);
 uint32_t acpi_isa_irq_gsi(int irq, uint16_t *flagsp);
 vm_paddr_t acpi_hpet_phys(void);
-bool	acpi_found(void);
 
 /* lapic.c, ioapic.c, clock.c */
 void	lapic_init(void);
@@ -175,7 +173,6 @@ void	clock_intr(struct intrframe *frame);
 uint64_t clock_uptime_ns(void);
 
 /* mp.c */
-extern int pc64_ncpus_found;
 extern uint64_t pc64_boot_tsc;
 extern volatile u_int pc64_stop_requested;
 

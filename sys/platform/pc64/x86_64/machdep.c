@@ -44,7 +44,6 @@
 #define NS_PER_SEC		1000000000ULL
 
 struct pc64_cpu pc64_bsp __aligned(PAGE_SIZE);
-int pc64_ncpus_found;
 uint64_t pc64_boot_tsc;		/* TSC when the kernel got control */
 
 static void
@@ -81,7 +80,6 @@ pc64_alloc_cpus(void)
 		lwkt_gdinit(&pc->pc_gd, ncpus);
 		ncpus++;
 	}
-	pc64_ncpus_found = ncpus;
 }
 
 void

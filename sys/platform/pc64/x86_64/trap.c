@@ -165,11 +165,6 @@ trap_dispatch(struct trapframe *tf)
 		mycpu->gd_cnt.v_ipi_hw++;
 		lwkt_intr_poll(frame);
 		break;
-	case VEC_STOP:
-		for (;;) {
-			cpu_disable_intr();
-			halt();
-		}
 	case VEC_SPURIOUS:
 		break;
 	default:
