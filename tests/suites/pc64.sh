@@ -184,7 +184,10 @@ monitor_session()
 	expect pc64/monitor/help "fault" "selftest" "halt"
 	send "fault bogus"
 	wait_for "anax> " 20
-	expect pc64/monitor/fault-bad-argument "usage: fault null"
+	expect pc64/monitor/fault-bad-argument "usage: fault null|write|stack|exec"
+	send "fault"
+	wait_for "anax> " 20
+	expect pc64/monitor/fault-no-argument "usage: fault null"
 	send "cpus"
 	wait_for "anax> " 20
 	expect pc64/monitor/cpus "1"
@@ -240,6 +243,9 @@ stack_overflow_session()
 	# Kernel text is mapped read-only.
 	fault_session write "trap: page fault (vector 14)" \
 	    "write protection violation" " fault_write_text+0x"
+	# Data is mapped no-execute.
+	fault_session exec "trap: page fault (vector 14)" \
+	    "instruction fetch protection violation" " fault_exec_data+0x"
 	fault_session ud "trap: invalid opcode (vector 6)" \
 	    " fault_invalid_opcode+0x"
 }

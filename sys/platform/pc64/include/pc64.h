@@ -133,6 +133,7 @@ void	idt_init(void);
 void	idt_load(void);
 void	idt_set_handler(int vec, void (*handler)(void), int ist);
 void	backtrace_from(uint64_t rip, uint64_t rbp);
+void	backtrace_from_call(uint64_t rip, uint64_t ret, uint64_t rbp);
 const char *ksym_lookup(uint64_t addr, uint64_t *offp);
 void	trap_stop_others(void);
 void	intr_dispatch(int vec, struct intrframe *frame);

@@ -94,6 +94,17 @@ backtrace_frame_ok(const struct bt_frame *fp, const struct bt_frame *prev)
 void
 backtrace_from(uint64_t pc, uint64_t rbp)
 {
+	backtrace_from_call(pc, 0, rbp);
+}
+
+/*
+ * As backtrace_from(), with ret (if not 0) printed second: the return
+ * address on top of the stack when pc faulted before its function could
+ * push a frame (a call to a bad address).
+ */
+void
+backtrace_from_call(uint64_t pc, uint64_t ret, uint64_t rbp)
+{
 	const struct bt_frame *fp = (const struct bt_frame *)rbp;
 	const struct bt_frame *prev = NULL;
 	uint64_t last = 0;
@@ -102,6 +113,8 @@ backtrace_from(uint64_t pc, uint64_t rbp)
 
 	kprintf("backtrace:\n");
 	backtrace_print(depth++, pc);
+	if (ret != 0)
+		backtrace_print(depth++, ret - 1);
 	while (depth < BT_MAX_FRAMES && walked++ < BT_MAX_WALK &&
 	    backtrace_frame_ok(fp, prev) && fp->bf_ret != 0) {
 		if (fp->bf_ret == last) {

@@ -10,6 +10,7 @@
  *   fault write    write to the kernel's read-only text (protection fault)
  *   fault stack    recurse until the stack hits its guard page (double
  *                  fault on the IST stack, reported as a stack overflow)
+ *   fault exec     call into a data page (no-execute: fetch fault)
  *   fault ud       execute an invalid opcode
  *   fault div      divide by zero
  *
@@ -67,6 +68,19 @@ fault_stack(void)
 	(void)fault_recurse(0);
 }
 
+/* A "ret" instruction in writable, no-execute data. */
+static uint8_t fault_data_code[] = { 0xc3 };
+
+static __noinline void
+fault_exec_data(void)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)fault_data_code;
+
+	kprintf("fault: calling data at %p\n", (void *)fault_data_code);
+	fn();
+	kprintf("fault: returned from data\n");	/* no tail call */
+}
+
 static __noinline void
 fault_invalid_opcode(void)
 {
@@ -93,6 +107,7 @@ cmd_fault(int argc, char **argv)
 		{ "null", fault_null },
 		{ "write", fault_write_text },
 		{ "stack", fault_stack },
+		{ "exec", fault_exec_data },
 		{ "ud", fault_invalid_opcode },
 		{ "div", fault_divide },
 	};
@@ -106,8 +121,8 @@ cmd_fault(int argc, char **argv)
 			}
 		}
 	}
-	kprintf("usage: fault null|write|stack|ud|div\n");
+	kprintf("usage: fault null|write|stack|exec|ud|div\n");
 	return (EINVAL);
 }
 KMONITOR_COMMAND(fault,
-    "provoke a kernel fault (fault null|write|stack|ud|div)", cmd_fault);
+    "provoke a kernel fault (fault null|write|stack|exec|ud|div)", cmd_fault);

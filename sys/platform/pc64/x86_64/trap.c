@@ -107,6 +107,23 @@ trap_pf_access(uint64_t err)
 	return ((err & PGEX_W) ? "write" : "read");
 }
 
+/*
+ * When rip is not kernel text the fault came from calling a bad address:
+ * the caller's return address is still on top of the stack.
+ */
+static uint64_t
+trap_call_return(const struct trapframe *tf)
+{
+	uint64_t off, ret;
+
+	if (ksym_lookup(tf->tf_rip, &off) != NULL ||
+	    !pmap_is_mapped(tf->tf_rsp) ||
+	    !pmap_is_mapped(tf->tf_rsp + sizeof(uint64_t) - 1))
+		return (0);
+	ret = *(const uint64_t *)tf->tf_rsp;
+	return (ksym_lookup(ret, &off) != NULL ? ret : 0);
+}
+
 static void __dead2
 trap_fatal(struct trapframe *tf)
 {
@@ -132,7 +149,7 @@ trap_fatal(struct trapframe *tf)
 	if (trap_is_stack_overflow(tf, cr2))
 		kprintf("trap: kernel stack overflow (guard page hit)\n");
 	trap_print_regs(tf);
-	backtrace_from(tf->tf_rip, tf->tf_rbp);
+	backtrace_from_call(tf->tf_rip, trap_call_return(tf), tf->tf_rbp);
 	trap_stop_others();
 	kmonitor_panic();
 }
