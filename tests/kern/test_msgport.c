@@ -1186,6 +1186,46 @@ KTEST(msgport_abort_queued_and_replied)
 }
 
 /*
+ * Abort of messages on a spin port, where the abort function runs in the
+ * caller's context: one still queued is taken back and cancelled; one
+ * already taken by the target is only marked aborted, then answered.
+ */
+KTEST(msgport_abort_on_spin_port)
+{
+	struct lwkt_port *myport = &curthread->td_msgport;
+	struct lwkt_port sport;
+	struct tmsg a, b;
+
+	abort_calls = 0;
+	abort_not_crit = 0;
+	lwkt_initport_spin(&sport, NULL, false);
+	tmsg_init_abortable(&a, myport, 10);
+	tmsg_init_abortable(&b, myport, 11);
+	lwkt_sendmsg(&sport, &a.tm_msg);
+	lwkt_sendmsg(&sport, &b.tm_msg);
+	KT_ASSERT(lwkt_getport(&sport) == &a);	/* a is in the target's hands */
+
+	lwkt_abortmsg(&a.tm_msg);
+	KT_EXPECT(abort_calls == 1);
+	KT_EXPECT(!lwkt_checkmsg(&a.tm_msg));
+	KT_EXPECT(lwkt_msg_flags(&a.tm_msg) & MSGF_ABORTED);
+	lwkt_abortmsg(&b.tm_msg);
+	KT_EXPECT(abort_calls == 2);
+	KT_EXPECT(lwkt_getport(&sport) == NULL);
+	KT_EXPECT(abort_not_crit == 0);
+
+	a.tm_msg.u.ms_result64 = echo_value(a.tm_in);
+	lwkt_replymsg(&a.tm_msg, echo_error(a.tm_in));
+	KT_EXPECT(lwkt_waitmsg(&b.tm_msg, 0) == ECANCELED);
+	KT_EXPECT(lwkt_msg_flags(&b.tm_msg) & MSGF_ABORTED);
+	KT_EXPECT(lwkt_waitmsg(&a.tm_msg, 0) == echo_error(10));
+	KT_EXPECT(reply_is_good(&a, a.tm_msg.ms_error));
+	KT_EXPECT(lwkt_getport(myport) == NULL);
+	lwkt_abortmsg(&a.tm_msg);	/* replied: nothing happens */
+	KT_EXPECT(abort_calls == 2);
+}
+
+/*
  * Abort racing with replies: a window of abortable messages to a busy
  * server, aborted at varying moments.  Each comes back exactly once,
  * either cancelled (never handled) or answered (handled once).
