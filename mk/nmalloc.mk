@@ -8,7 +8,9 @@
 #     under prefixed names (nm_malloc, ...) for ASan+UBSan and TSan, whose
 #     runtimes own malloc itself (TEST_DEPS);
 #   - into a benchmark driver compared with glibc, jemalloc, mimalloc and
-#     tcmalloc (make bench-malloc).
+#     tcmalloc (make bench-malloc: times; make bench-malloc-callgrind:
+#     instruction counts at one thread, which the machine's load does not
+#     disturb; about 10 minutes, so not in BENCH_TARGETS).
 
 NM_DIR		:= lib/libc/stdlib
 NM_TDIR		:= tests/nmalloc
@@ -34,7 +36,7 @@ ALL_TARGETS	+= $(NM_SO)
 TEST_DEPS	+= $(NM_SO) $(NM_TESTS)
 BENCH_TARGETS	+= bench-malloc
 
-.PHONY: bench-malloc
+.PHONY: bench-malloc bench-malloc-callgrind
 
 $(NM_O)/pic/%.o: $(NM_DIR)/%.c $(NM_HDRS)
 	@mkdir -p $(@D)
@@ -66,3 +68,6 @@ $(NM_BENCH): $(NM_BDIR)/mbench.c
 
 bench-malloc: $(NM_SO) $(NM_BENCH)
 	sh $(NM_BDIR)/run.sh $(NM_BENCH) $(NM_SO) $(NM_O)/bench
+
+bench-malloc-callgrind: $(NM_SO) $(NM_BENCH)
+	sh $(NM_BDIR)/callgrind.sh $(NM_BENCH) $(NM_SO) $(NM_O)/bench
