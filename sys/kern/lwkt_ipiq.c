@@ -83,23 +83,33 @@ lwkt_ipiq_init(void)
 	}
 }
 
-/* Run the entries of one FIFO; returns true if more arrived meanwhile. */
+/*
+ * Run the entries of one FIFO; returns true if more arrived meanwhile.
+ * Re-entrant: a handler that waits for room in a full FIFO drains its own
+ * incoming FIFOs, possibly this one, so the read index is re-read from
+ * ip_rindex (written only by this cpu) for every entry, never cached.
+ */
 static bool
 ipiq_process_fifo(struct lwkt_ipiq *ip, struct intrframe *frame)
 {
 	struct globaldata *gd = mycpu;
-	u_int ri = ip->ip_rindex;
 	u_int wi = atomic_load_acq_int(&ip->ip_windex);
 	struct lwkt_ipiq_entry e;
+	u_int ri;
 
-	while (ri != wi) {
+	for (;;) {
+		ri = atomic_load_relaxed(&ip->ip_rindex);
+		if (ri == wi)
+			break;
 		e = ip->ip_info[ri & ip->ip_mask];
-		atomic_store_rel_int(&ip->ip_rindex, ++ri);
+		atomic_store_rel_int(&ip->ip_rindex, ri + 1);
 		gd->gd_cnt.v_ipi_recv++;
 		e.ie_func(e.ie_arg1, e.ie_arg2, frame);
-		atomic_store_rel_int(&ip->ip_xindex, ri);
+		if ((int)(ri + 1 - atomic_load_relaxed(&ip->ip_xindex)) > 0)
+			atomic_store_rel_int(&ip->ip_xindex, ri + 1);
 	}
-	return (ri != atomic_load_acq_int(&ip->ip_windex));
+	return (atomic_load_relaxed(&ip->ip_rindex) !=
+	    atomic_load_acq_int(&ip->ip_windex));
 }
 
 static void

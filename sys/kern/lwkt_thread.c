@@ -282,10 +282,14 @@ lwkt_setcpu_remote(void *arg, int unused __unused,
 	struct thread *td = arg;
 	struct globaldata *gd = mycpu;
 
-	td->td_gd = gd;
+	/*
+	 * Other cpus may look at a migrating thread (a message port follows
+	 * its owner): publish the new owner before the end of the migration.
+	 */
+	atomic_store_rel_ptr((volatile uintptr_t *)&td->td_gd, (uintptr_t)gd);
 	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
 	gd->gd_tdallcount++;
-	td->td_flags &= ~TDF_MIGRATING;
+	atomic_clear_int(&td->td_flags, TDF_MIGRATING);
 	lwkt_enqueue(td);
 }
 
