@@ -13,7 +13,7 @@ include $(sort $(wildcard mk/[a-z]*.mk))
 
 DEPS_STAMP := $(O)/.deps-installed
 
-.PHONY: all build-all test build-test bench build-bench deps clean
+.PHONY: all build-all test build-test bench build-bench deps deps-bench clean
 
 # Packages first, then the real work, so that "make -j" never compiles
 # before a needed -dev package is there.
@@ -32,6 +32,10 @@ $(DEPS_STAMP): tools/install-deps.sh $(wildcard tools/deps.d/*.pkgs)
 
 deps: $(DEPS_STAMP)
 
+# Packages only the benchmarks need (tools/deps.d/bench/).
+deps-bench: $(DEPS_STAMP)
+	@sh tools/install-deps.sh --bench
+
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build-all build-test
@@ -40,7 +44,7 @@ test:
 build-test: $(TEST_DEPS)
 
 bench:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps-bench
 	@$(MAKE) --no-print-directory build-bench
 
 build-bench: $(BENCH_TARGETS)

@@ -103,5 +103,5 @@ qemu:
 # Boot cost to the prompt, Anax against Linux+busybox (docs/performance).
 BENCH_TARGETS	+= bench-pc64
 .PHONY: bench-pc64
-bench-pc64: $(PC64_DIR)/anax-boot.elf
+bench-pc64: $(PC64_DIR)/anax-boot.elf | deps-bench
 	sh $(PC64_PLAT)/tools/bootbench.sh $< $(PC64_DIR)/bench

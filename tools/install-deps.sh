@@ -2,13 +2,18 @@
 # install-deps.sh - install the Debian packages the build and tests need.
 #
 # Every subsystem lists its packages in tools/deps.d/<subsystem>.pkgs, one
-# per line ('#' starts a comment).  Packages already installed are skipped.
+# per line ('#' starts a comment); packages only the benchmarks need are in
+# tools/deps.d/bench/ and installed with --bench (make bench).  Packages
+# already installed are skipped.
 # As root the rest are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails.
 set -eu
 cd "$(dirname "$0")/.."
 
-wanted=$(cat tools/deps.d/*.pkgs 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' |
+lists="tools/deps.d/*.pkgs"
+[ "${1:-}" = "--bench" ] && lists="$lists tools/deps.d/bench/*.pkgs"
+# shellcheck disable=SC2086
+wanted=$(cat $lists 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' |
     sed '/^$/d' | sort -u)
 missing=""
 for pkg in $wanted; do
