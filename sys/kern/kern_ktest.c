@@ -47,6 +47,28 @@ ktest_failures(void)
 	return ((int)atomic_load_acq_int(&ktest_nfail));
 }
 
+/*
+ * kbench_report - print "bench: NAME N.NN ns/op", the median of n samples
+ * given in hundredths of a nanosecond per operation (sorts samples).
+ */
+void
+kbench_report(const char *name, uint64_t *ns_x100, int n)
+{
+	uint64_t m;
+
+	for (int i = 1; i < n; i++) {
+		for (int j = i; j > 0 && ns_x100[j - 1] > ns_x100[j]; j--) {
+			uint64_t t = ns_x100[j];
+
+			ns_x100[j] = ns_x100[j - 1];
+			ns_x100[j - 1] = t;
+		}
+	}
+	m = ns_x100[n / 2];
+	kprintf("bench: %s %ju.%02ju ns/op\n", name, (uintmax_t)(m / 100),
+	    (uintmax_t)(m % 100));
+}
+
 void
 ktest_join_init(struct ktest_join *kj, int nthreads)
 {

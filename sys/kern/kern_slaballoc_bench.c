@@ -53,29 +53,6 @@ struct sb_ring {
 	u_int		sb_ops;
 };
 
-static uint64_t
-sb_median(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++) {
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	}
-	return (v[n / 2]);
-}
-
-static void
-sb_report(const char *name, uint64_t *x100)
-{
-	uint64_t m = sb_median(x100, SB_REPEATS);
-
-	kprintf("bench: %s %ju.%02ju ns/op\n", name,
-	    (uintmax_t)(m / SB_X100), (uintmax_t)(m % SB_X100));
-}
-
 static void
 sb_samecpu(size_t size, const char *name)
 {
@@ -90,7 +67,7 @@ sb_samecpu(size_t size, const char *name)
 		}
 		res[r] = (nanouptime_ns() - t0) * SB_X100 / SB_SAMECPU_OPS;
 	}
-	sb_report(name, res);
+	kbench_report(name, res, SB_REPEATS);
 }
 
 /*
@@ -164,7 +141,7 @@ sb_xcpu(size_t size, const char *name)
 		res[r] = (nanouptime_ns() - t0) * SB_X100 / SB_XCPU_OPS;
 	}
 	kfree(ring, M_SLAB_BENCH);
-	sb_report(name, res);
+	kbench_report(name, res, SB_REPEATS);
 }
 
 /*
@@ -219,8 +196,8 @@ sb_remote_batch(size_t size, const char *freename, const char *allocname)
 	for (int i = 0; i < SB_BATCH; i++)
 		kfree(bt.bt_ptrs[i], M_SLAB_BENCH);
 	kfree(bt.bt_ptrs, M_SLAB_BENCH);
-	sb_report(freename, fres);
-	sb_report(allocname, ares);
+	kbench_report(freename, fres, SB_REPEATS);
+	kbench_report(allocname, ares, SB_REPEATS);
 }
 
 /*

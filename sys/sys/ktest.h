@@ -71,6 +71,8 @@ struct kbench {
 	static void kbench_func_##name(void)
 
 int	kbench_run(const char *pattern);
+/* Print the median of n samples (ns/op x 100) as "bench: NAME N ns/op". */
+void	kbench_report(const char *name, uint64_t *ns_x100, int n);
 
 #define KT_EXPECT(e)	do {						\
 	if (__predict_false(!(e)))					\

@@ -23,29 +23,6 @@
 #define IPI_ROUNDTRIPS		20000
 #define SWITCH_ROUNDS		200000
 
-static uint64_t
-bench_median(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++) {
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	}
-	return (v[n / 2]);
-}
-
-static void
-bench_report(const char *name, uint64_t *ns_per_op_x100)
-{
-	uint64_t m = bench_median(ns_per_op_x100, BENCH_REPEATS);
-
-	kprintf("bench: %s %ju.%02ju ns/op\n", name, (uintmax_t)(m / 100),
-	    (uintmax_t)(m % 100));
-}
-
 KBENCH(token)
 {
 	struct lwkt_token tok;
@@ -60,7 +37,7 @@ KBENCH(token)
 		}
 		res[r] = (nanouptime_ns() - t0) * 100 / TOKEN_OPS;
 	}
-	bench_report("token_get_rel", res);
+	kbench_report("token_get_rel", res, BENCH_REPEATS);
 }
 
 static void
@@ -87,7 +64,7 @@ KBENCH(ipi)
 			    NULL, 0));
 		res[r] = (nanouptime_ns() - t0) * 100 / IPI_ROUNDTRIPS;
 	}
-	bench_report("ipi_roundtrip", res);
+	kbench_report("ipi_roundtrip", res, BENCH_REPEATS);
 }
 
 /* Two threads of equal priority on one cpu hand it back and forth. */
@@ -135,5 +112,5 @@ KBENCH(switch)
 		/* 2 threads x SWITCH_ROUNDS yields, one switch each */
 		res[r] = (sb.sb_end - sb.sb_start) * 100 / (2 * SWITCH_ROUNDS);
 	}
-	bench_report("thread_switch", res);
+	kbench_report("thread_switch", res, BENCH_REPEATS);
 }

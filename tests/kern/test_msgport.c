@@ -1311,29 +1311,6 @@ KTEST(msgport_abort_races_reply)
  * cpu and between two, asynchronous throughput with a window, and domsg
  * to a put-only port (a function call through the port).
  */
-static uint64_t
-bench_median(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++) {
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	}
-	return (v[n / 2]);
-}
-
-static void
-bench_report(const char *name, uint64_t *ns_x100)
-{
-	uint64_t m = bench_median(ns_x100, BENCH_REPEATS);
-
-	kprintf("bench: %s %ju.%02ju ns/op\n", name, (uintmax_t)(m / 100),
-	    (uintmax_t)(m % 100));
-}
-
 static void
 bench_sync(const char *name, int cpu)
 {
@@ -1354,7 +1331,7 @@ bench_sync(const char *name, int cpu)
 	}
 	echo_server_quit(port);
 	ktest_join_wait(&join);
-	bench_report(name, res);
+	kbench_report(name, res, BENCH_REPEATS);
 }
 
 static void
@@ -1385,7 +1362,7 @@ bench_async(const char *name, int cpu)
 	}
 	echo_server_quit(port);
 	ktest_join_wait(&join);
-	bench_report(name, res);
+	kbench_report(name, res, BENCH_REPEATS);
 }
 
 static void
@@ -1403,7 +1380,7 @@ bench_direct(void)
 			lwkt_domsg(&direct, &tm.tm_msg, 0);
 		res[r] = (nanouptime_ns() - t0) * 100 / BENCH_ROUNDS;
 	}
-	bench_report("msgport_direct", res);
+	kbench_report("msgport_direct", res, BENCH_REPEATS);
 }
 
 /* The benchmarks run in a fresh thread on cpu 0, as the tests do. */
