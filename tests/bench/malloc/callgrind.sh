@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (c) 2026 The Anax Project
+# SPDX-License-Identifier: BSD-2-Clause
+#
 # tests/bench/malloc/callgrind.sh - instruction counts of the single-thread
 # mbench workloads under each allocator, by valgrind's callgrind.
 #
