@@ -9,10 +9,5 @@ KERN_MI_SRCS	:= $(sort $(wildcard sys/kern/*.c sys/vm/*.c tests/kern/*.c))
 KERN_CFLAGS	= $(CWARNFLAGS) $(GCC_ONLY) $(KERNFLAGS) -D_KERNEL -O2 -g \
 		  -fno-omit-frame-pointer -Isys
 
-# Machine-independent code must not ask which machine it runs on (R10).
-.PHONY: check-mi
-check-mi:
-	@if grep -nE '_KERNEL_VIRTUAL|__x86_64__|vkernel|pc64' \
-	    sys/kern/*.c sys/vm/*.c 2>/dev/null | \
-	    grep -v '^[^:]*:[0-9]*: \*' ; then \
-		echo "check-mi: platform test in MI code"; exit 1; fi
+# STYLE.md R10 (no platform conditionals in MI code) and R11 (headers
+# compile alone) are checked by tests/suites/style.sh.
