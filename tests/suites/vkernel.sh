@@ -93,6 +93,36 @@ else
 	cat "$logdir/panic.log"
 fi
 
+# Kernel faults (the monitor's "fault" command) become trap reports:
+# what, where, cpu, thread, and a backtrace whose frames, symbolized with
+# addr2line, name the faulting function (a call into data is recognised
+# by its pc being the faulting address); a stack overflow hits the guard
+# page below the thread's stack.  Then the polled monitor, status 3.
+while read -r kind want func; do
+	flog=$logdir/fault-$kind.log
+	printf 'fault %s\n' "$kind" | timeout 30 "$vk" -n 2 >"$flog" 2>&1
+	rc=$?
+	frames=$(sed -n "s|^$vk(+\(0x[0-9a-f]*\)).*|\1|p" "$flog" |
+	    xargs -r addr2line -f -e "$vk" 2>/dev/null | sed -n 'p;n')
+	# An execute fault's pc is the data address: no frame to symbolize.
+	if [ "$rc" -eq 3 ] && grep -q "^panic: trap: $want" "$flog" &&
+	    { [ "$func" = - ] || printf '%s\n' "$frames" | grep -qx "$func"; }
+	then
+		pass "fault: $kind reported, backtrace names $func"
+	else
+		fail "fault: $kind reported, backtrace names $func" "rc $rc"
+		cat "$flog"
+		echo "symbolized frames: $frames"
+	fi
+done <<'FAULTS'
+null page.fault.at.address.0x0 fault_null
+write page.fault fault_write_text
+stack kernel.stack.overflow fault_recurse
+exec page.fault.at.address.\(0x[0-9a-f]*\),.pc.\1, -
+ud invalid.instruction fault_invalid_opcode
+div divide.error fault_divide
+FAULTS
+
 # Bad options: usage on stderr, status 2, and the kernel never boots.
 for args in "-n 0" "-n 65" "-n x" "-n" "-m 1K" "-m 100000G" "-m 12Q" \
     "-e novalue" "-e =x" "-x" "extra"; do

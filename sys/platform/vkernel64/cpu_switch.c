@@ -12,6 +12,9 @@
  * switched to is inside a critical section (new threads start in one,
  * switched-out threads left from within lwkt_switch), so the interrupt is
  * only recorded.
+ *
+ * The lowest page of every kernel stack is a guard page (no access), so
+ * an overflow faults at once and vk_kernel_trap() names it.
  */
 
 #include <sys/types.h>
@@ -19,6 +22,7 @@
 #include <sys/thread.h>
 #include <sys/globaldata.h>
 #include <sys/cpu_md.h>
+#include <vm/vm_page.h>
 
 #include "vk_host.h"
 
@@ -41,6 +45,7 @@ cpu_thread_init(struct thread *td)
 	for (int i = 0; i < VK_INITIAL_REGS; i++)
 		*--sp = 0;
 	td->td_sp = (uintptr_t)sp;
+	vk_host_guard(td->td_kstack, PAGE_SIZE, 1);
 	td->td_md.md_tsan_fiber = vk_host_fiber_create();
 	td->td_md.md_stack_bottom = td->td_kstack;
 	td->td_md.md_stack_size = td->td_kstack_size;
@@ -52,6 +57,7 @@ cpu_thread_free(struct thread *td)
 	if (td->td_md.md_tsan_fiber != NULL)
 		vk_host_fiber_destroy(td->td_md.md_tsan_fiber);
 	td->td_md.md_tsan_fiber = NULL;
+	vk_host_guard(td->td_kstack, PAGE_SIZE, 0);
 }
 
 /* The idle thread runs on the vcpu's own pthread stack. */

@@ -147,6 +147,31 @@ vk_clock_tick(void)
 	}
 }
 
+/*
+ * A fault in kernel code, reported like a trap on real hardware: what,
+ * where, which cpu and thread, and a backtrace (panic), then the polled
+ * monitor.  A fault in the lowest page of the thread's stack is an
+ * overflow into its guard page.
+ */
+void
+vk_kernel_trap(int kind, void *addr, void *pc)
+{
+	static const char *const names[] = {
+		[VK_TRAP_PAGE] = "page fault",
+		[VK_TRAP_ILLEGAL] = "invalid instruction",
+		[VK_TRAP_ARITH] = "divide error",
+	};
+	struct thread *td = curthread;
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)td->td_kstack;
+
+	if (kind == VK_TRAP_PAGE && td->td_kstack != NULL && a >= base &&
+	    a < base + PAGE_SIZE)
+		panic("trap: kernel stack overflow in thread %s (guard page "
+		    "%p), pc %p, cpu %d", td->td_comm, addr, pc, mycpuid);
+	panic("trap: %s at address %p, pc %p, cpu %d, thread %s",
+	    names[kind], addr, pc, mycpuid, td->td_comm);
+}
+
 /* Signal handler body, on the interrupted vcpu. */
 void
 vk_kernel_interrupt(void)

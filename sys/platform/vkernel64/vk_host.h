@@ -43,10 +43,19 @@ void	vk_host_switch_begin(void *to_fiber, void **fake_stack_save,
 	    const void *to_stack_bottom, unsigned long to_stack_size);
 void	vk_host_switch_end(void *fake_stack_save);
 void	vk_host_current_stack(const void **bottomp, unsigned long *sizep);
+/* Make [addr, addr+len) inaccessible (guard) or read-write again. */
+void	vk_host_guard(void *addr, unsigned long len, int guard);
 
 /* Implemented on the kernel side, called by the host side. */
 void	vk_kernel_boot(int ncpus, void *ram, unsigned long ram_bytes,
 	    int nenv, char **env) __attribute__((__noreturn__));
 void	vk_kernel_interrupt(void);
+/* A synchronous fault in kernel code (host SIGSEGV/SIGBUS, SIGILL,
+ * SIGFPE), on the cpu's alternate signal stack; does not return. */
+#define VK_TRAP_PAGE		1	/* bad address or protection */
+#define VK_TRAP_ILLEGAL		2	/* invalid instruction */
+#define VK_TRAP_ARITH		3	/* divide error */
+void	vk_kernel_trap(int kind, void *addr, void *pc)
+	    __attribute__((__noreturn__));
 
 #endif /* !_VKERNEL64_VK_HOST_H_ */

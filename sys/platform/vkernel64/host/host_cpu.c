@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@
 #define VK_INTR_SIGNAL		SIGUSR1
 #define NS_PER_SEC		1000000000LL
 #define BACKTRACE_DEPTH		32
+#define ALTSTACK_BYTES		(256 * 1024)	/* trap reports run here */
 
 void vk_host_console_restore(void);	/* host_console.c */
 
@@ -50,6 +53,39 @@ intr_handler(int sig)
 	(void)sig;
 	vk_kernel_interrupt();
 	errno = saved_errno;
+}
+
+/* A fault in kernel code: report it as a trap (on the alternate stack). */
+static void
+trap_handler(int sig, siginfo_t *si, void *uctx)
+{
+	ucontext_t *uc = uctx;
+	int kind = sig == SIGILL ? VK_TRAP_ILLEGAL :
+	    sig == SIGFPE ? VK_TRAP_ARITH : VK_TRAP_PAGE;
+
+	vk_kernel_trap(kind, si->si_addr, (void *)uc->uc_mcontext.gregs[REG_RIP]);
+}
+
+/* Each cpu thread gets its own stack for trap reports. */
+static void
+altstack_setup(void)
+{
+	stack_t ss;
+
+	ss.ss_sp = malloc(ALTSTACK_BYTES);
+	ss.ss_size = ALTSTACK_BYTES;
+	ss.ss_flags = 0;
+	if (ss.ss_sp == NULL || sigaltstack(&ss, NULL) != 0)
+		perror("vkernel: sigaltstack");
+}
+
+void
+vk_host_guard(void *addr, unsigned long len, int guard)
+{
+	if (mprotect(addr, len, guard ? PROT_NONE : PROT_READ | PROT_WRITE)) {
+		perror("vkernel: mprotect of a stack guard page");
+		exit(1);
+	}
 }
 
 /* Block the interrupt signal in the calling thread. */
@@ -84,6 +120,15 @@ host_cpu_init(void)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(VK_INTR_SIGNAL, &sa, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = trap_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	altstack_setup();
 	signals_block();
 	clock_gettime(CLOCK_MONOTONIC, &boot_time);
 	cpu_threads[0] = pthread_self();
@@ -103,6 +148,7 @@ cpu_thread_main(void *arg)
 {
 	int cpu = (int)(long)arg;
 
+	altstack_setup();
 	cpu_entries[cpu](cpu);
 	return (NULL);
 }
