@@ -6,6 +6,8 @@
 #   $(O)/pc64/anax.iso   hybrid live ISO (BIOS+UEFI, CD+USB), GRUB with an
 #                        empty command line (make iso)
 #   make qemu            boot the ISO in QEMU, 4 cpus, serial on the terminal
+#   make qemu-x2apic     the same on 256 cpus in x2APIC mode, with a private
+#                        QEMU 10 (tools/fetch-qemu10.sh, under $(O)/qemu10)
 #
 # Test ISOs with other command lines are built by tests/suites/pc64.sh
 # with sys/platform/pc64/tools/mkiso.sh.
@@ -88,7 +90,7 @@ $(PC64_DIR)/anax.iso: $(PC64_DIR)/anax-boot.elf $(PC64_PLAT)/tools/mkiso.sh
 ALL_TARGETS	+= $(PC64_DIR)/anax.elf
 TEST_DEPS	+= $(PC64_DIR)/anax-boot.elf $(PC64_DIR)/anax.iso
 
-.PHONY: pc64 iso qemu
+.PHONY: pc64 iso qemu qemu-x2apic
 pc64: $(PC64_DIR)/anax.elf
 iso: $(PC64_DIR)/anax.iso
 
@@ -99,6 +101,15 @@ qemu:
 	    -cdrom $(PC64_DIR)/anax.iso -serial mon:stdio -display none \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot || \
 	    [ $$? -eq 1 ]	# "halt" (status 0) exits QEMU with 1
+
+qemu-x2apic:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(PC64_DIR)/anax.iso
+	q=$$(sh $(PC64_PLAT)/tools/fetch-qemu10.sh $(O)/qemu10) && \
+	    { $$q -machine q35 -cpu max -smp 256 -m 1G \
+	    -accel tcg,thread=single -cdrom $(PC64_DIR)/anax.iso \
+	    -serial mon:stdio -display none -no-reboot \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 || [ $$? -eq 1 ]; }
 
 # Boot cost to the prompt, Anax against Linux+busybox (docs/performance).
 BENCH_TARGETS	+= bench-pc64
