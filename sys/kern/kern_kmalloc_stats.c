@@ -45,13 +45,8 @@
 
 MALLOC_DEFINE(M_KMALLOC_FAULT, "kmalloc_fault", "kmalloc fault injection");
 
-static struct malloc_type M_KMALLOC_FLIMIT[1] = { {
-	.ks_shortdesc = "kmalloc_flimit",
-	.ks_longdesc = "kmalloc limit fault injection",
-	.ks_limit = KMF_LIMIT_BYTES,
-	.ks_magic = M_MAGIC,
-} };
-DATA_SET(kmalloc_types, M_KMALLOC_FLIMIT);
+MALLOC_DEFINE_LIMIT(M_KMALLOC_FLIMIT, "kmalloc_flimit",
+    "kmalloc limit fault injection", KMF_LIMIT_BYTES);
 
 static int kmf_not_heap;	/* a pointer kmalloc never returned */
 static struct malloc_type kmf_bad_type;	/* no M_MAGIC */

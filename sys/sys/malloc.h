@@ -59,6 +59,14 @@ struct malloc_type {
 	};								\
 	DATA_SET(kmalloc_types, type)
 
+/* A malloc type with a limit in bytes (see kmalloc's M_NULLOK). */
+#define MALLOC_DEFINE_LIMIT(type, shortdesc, longdesc, limit)		\
+	struct malloc_type type[1] = {					\
+		{ .ks_shortdesc = shortdesc, .ks_longdesc = longdesc,	\
+		  .ks_limit = limit, .ks_magic = M_MAGIC }		\
+	};								\
+	DATA_SET(kmalloc_types, type)
+
 #define MALLOC_DECLARE(type)	extern struct malloc_type type[1]
 
 MALLOC_DECLARE(M_TEMP);

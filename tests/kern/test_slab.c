@@ -46,13 +46,8 @@
 
 MALLOC_DEFINE(M_KTEST_SLAB, "ktest_slab", "kmalloc tests");
 
-static struct malloc_type M_KTEST_LIMIT[1] = { {
-	.ks_shortdesc = "ktest_limit",
-	.ks_longdesc = "kmalloc limit test",
-	.ks_limit = ST_LIMIT_BYTES,
-	.ks_magic = M_MAGIC,
-} };
-DATA_SET(kmalloc_types, M_KTEST_LIMIT);
+MALLOC_DEFINE_LIMIT(M_KTEST_LIMIT, "ktest_limit", "kmalloc limit test",
+    ST_LIMIT_BYTES);
 
 static bool
 st_stats_zero(struct malloc_type *type)
