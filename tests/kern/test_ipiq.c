@@ -74,6 +74,8 @@ storm_sender(void *arg)
 			    (int)(seq << 8 | (u_int)me));
 		}
 	}
+	/* Messages are asynchronous: wait until ours have all run. */
+	lwkt_synchronize_ipiqs("ktstorm");
 	ktest_join_done(&st->st_join);
 }
 
