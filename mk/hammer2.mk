@@ -10,10 +10,12 @@ H2_O		:= $(O)/hammer2
 H2_BIN		:= $(H2_O)/bin
 H2_SYS		:= sys/vfs/hammer2
 H2_LIB		:= lib/libhammer2
-H2_CORE		:= hammer2_subr hammer2_volume hammer2_io hammer2_chain \
-		   hammer2_inode hammer2_dir hammer2_file
 H2_CODEC	:= hammer2_check hammer2_lz4 hammer2_inflate hammer2_deflate \
 		   hammer2_block
+# The core is every other source of sys/vfs/hammer2: a new core file needs
+# no makefile edit (it is also compiled as kernel code below).
+H2_CORE		:= $(filter-out $(H2_CODEC), \
+		   $(basename $(notdir $(wildcard $(H2_SYS)/*.c))))
 H2_HOST		:= h2_host
 H2_OBJS		:= $(H2_CORE:%=$(H2_O)/o/%.o) $(H2_CODEC:%=$(H2_O)/o/%.o) \
 		   $(H2_HOST:%=$(H2_O)/o/%.o)

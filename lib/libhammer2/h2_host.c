@@ -6,12 +6,14 @@
 /*
  * h2_host.c - the HAMMER2 core's device interface on a Linux host.
  *
- * Model: h2_host_open() opens a file or block device read-only, measures
- * it, wires pread()/malloc()/stderr into a struct hammer2_dev and mounts
- * the volume (chooses the header).  h2_host_close() undoes all of it.
+ * Model: h2_host_open() opens a file or block device (read-only, or
+ * read-write with H2_HOST_RDWR), measures it, wires pread()/pwrite()/
+ * fdatasync()/malloc()/stderr into a struct hammer2_dev and mounts the
+ * volume (chooses the header).  h2_host_close() undoes all of it.
  *
- * Invariants: short reads are EIO (a truncated image ends in EIO, never in
- * stale buffer contents).
+ * Invariants: short reads and writes are EIO (a truncated image ends in
+ * EIO, never in stale buffer contents); dop_sync returns only once the
+ * data written before it is on stable storage.
  *
  * Locking: none; a dev is used by one thread.
  *
@@ -56,6 +58,43 @@ h2_host_read(void *arg, void *buf, size_t len, uint64_t off)
 	return (0);
 }
 
+static int
+h2_host_write(void *arg, const void *buf, size_t len, uint64_t off)
+{
+	struct h2_host *hh = arg;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pwrite(hh->hh_fd, (const char *)buf + done, len - done,
+		    (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (n < 0 && errno == ENOSPC ? ENOSPC : EIO);
+		done += (size_t)n;
+	}
+	return (0);
+}
+
+static int
+h2_host_sync(void *arg)
+{
+	struct h2_host *hh = arg;
+
+	return (fdatasync(hh->hh_fd) == 0 ? 0 : EIO);
+}
+
+static uint64_t
+h2_host_time(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
 static void *
 h2_host_alloc(void *arg, size_t len)
 {
@@ -91,6 +130,17 @@ static const struct hammer2_devops h2_host_ops = {
 	.dop_alloc = h2_host_alloc,
 	.dop_free = h2_host_free,
 	.dop_vlog = h2_host_vlog,
+	.dop_time = h2_host_time,
+};
+
+static const struct hammer2_devops h2_host_rw_ops = {
+	.dop_read = h2_host_read,
+	.dop_alloc = h2_host_alloc,
+	.dop_free = h2_host_free,
+	.dop_vlog = h2_host_vlog,
+	.dop_write = h2_host_write,
+	.dop_sync = h2_host_sync,
+	.dop_time = h2_host_time,
 };
 
 /* h2_host_devsize - size of a regular file or block device. */
@@ -127,7 +177,8 @@ h2_host_open(const char *path, int flags, struct hammer2_dev **devp)
 		goto fail_free;
 	}
 	hh->hh_flags = flags;
-	hh->hh_fd = open(path, O_RDONLY | O_CLOEXEC);
+	hh->hh_fd = open(path, ((flags & H2_HOST_RDWR) ? O_RDWR : O_RDONLY) |
+	    O_CLOEXEC);
 	if (hh->hh_fd < 0) {
 		error = errno;
 		goto fail_free;
@@ -135,7 +186,8 @@ h2_host_open(const char *path, int flags, struct hammer2_dev **devp)
 	error = h2_host_devsize(hh->hh_fd, &dev->d_devsize);
 	if (error != 0)
 		goto fail_close;
-	dev->d_ops = &h2_host_ops;
+	dev->d_ops = (flags & H2_HOST_RDWR) ? &h2_host_rw_ops : &h2_host_ops;
+	dev->d_rdwr = (flags & H2_HOST_RDWR) != 0;
 	dev->d_arg = hh;
 	error = hammer2_dev_mount(dev);
 	if (error != 0)

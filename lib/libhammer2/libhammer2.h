@@ -24,6 +24,7 @@
 #include "hammer2.h"
 
 #define H2_HOST_QUIET	0x01	/* do not print core messages */
+#define H2_HOST_RDWR	0x02	/* open read-write (dop_write/dop_sync) */
 
 int h2_host_open(const char *path, int flags, struct hammer2_dev **devp);
 void h2_host_close(struct hammer2_dev *dev);

@@ -57,7 +57,9 @@ mem_free(void *arg, void *p, size_t len)
 }
 
 static const struct hammer2_devops mem_ops = {
-	mem_read, mem_alloc, mem_free, NULL
+	.dop_read = mem_read,
+	.dop_alloc = mem_alloc,
+	.dop_free = mem_free,
 };
 
 static int

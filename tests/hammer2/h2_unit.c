@@ -64,7 +64,11 @@ u_free(void *arg, void *p, size_t len)
 	free(p);
 }
 
-static const struct hammer2_devops u_ops = { u_read, u_alloc, u_free, NULL };
+static const struct hammer2_devops u_ops = {
+	.dop_read = u_read,
+	.dop_alloc = u_alloc,
+	.dop_free = u_free,
+};
 
 static struct hammer2_dev *
 u_dev(void)

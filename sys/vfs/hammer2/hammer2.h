@@ -61,6 +61,11 @@ struct hammer2_devops {
 	void	(*dop_free)(void *arg, void *p, size_t len);
 	void	(*dop_vlog)(void *arg, const char *fmt, va_list ap)
 		    __attribute__((__format__(__printf__, 2, 0)));
+	/* Read-write devs only (NULL when opened read-only): */
+	int	(*dop_write)(void *arg, const void *buf, size_t len,
+		    uint64_t off);
+	int	(*dop_sync)(void *arg);		/* durable on return */
+	uint64_t (*dop_time)(void *arg);	/* now, us since the epoch */
 };
 
 struct hammer2_bcache_ent {
@@ -80,10 +85,12 @@ struct hammer2_dev {
 	int		d_volhdr_valid;	/* bitmask of valid copies */
 	int		d_quiet;	/* suppress messages */
 	int		d_nocheck;	/* skip block check codes (fuzzing) */
+	int		d_rdwr;		/* d_ops can write (dop_write set) */
 	uint64_t	d_nreads;	/* statistics: device reads */
 	uint64_t	d_nhits;	/* statistics: cache hits */
 	struct hammer2_bcache_ent *d_bcache; /* HAMMER2_BCACHE_SLOTS */
 	struct hammer2_volume_data d_voldata; /* chosen header */
+	void		*d_rw;		/* write-side state (hammer2_chain.h) */
 };
 
 struct hammer2_pfs;
