@@ -32,7 +32,7 @@
  * What: CRC-32C (ISCSI32 check, volume header CRCs, freemap checks and the
  * directory hash), XXH64 (the default XXHASH64 check, seeded with
  * HAMMER2_XXH64_SEED), SHA-256 and the sha192 value DragonFly derives from
- * it for the SHA192 check.
+ * it for the SHA192 check; also Adler-32, the zlib stream trailer.
  *
  * Model: pure functions over a byte buffer; no state between calls.
  * CRC-32C is slicing-by-8 over the tables in hammer2_crc32c_table.h
@@ -72,6 +72,10 @@
 #define SHA256_LENGTH_BYTES	8	/* bit count at the end of the pad */
 #define SHA256_ROUNDS		64
 #define SHA256_WORDS		8
+
+#define ADLER_MOD		65521u
+#define ADLER_NMAX		5552	/* bytes before the sums may overflow */
+#define ADLER_UNROLL		16
 
 static uint32_t
 load_le32(const uint8_t *p)
@@ -366,4 +370,39 @@ hammer2_sha192(const void *buf, size_t len, uint8_t out[HAMMER2_SHA192_BYTES])
 	memcpy(out, digest, 16);
 	for (i = 16; i < HAMMER2_SHA192_BYTES; i++)
 		out[i] = digest[i] ^ digest[i + 8];
+}
+
+/*
+ * hammer2_adler32 - Adler-32 of buf (RFC 1950 §8.2): the zlib trailer that
+ * both the deflate and the inflate side compute.  The modulo is taken
+ * once per ADLER_NMAX bytes, the longest run the 32-bit sums survive.
+ *
+ * Context: any.  Locking: none.
+ */
+uint32_t
+hammer2_adler32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t a = 1, b = 0;
+	size_t n;
+	int k;
+
+	while (len > 0) {
+		n = len < ADLER_NMAX ? len : ADLER_NMAX;
+		len -= n;
+		for (; n >= ADLER_UNROLL; n -= ADLER_UNROLL) {
+			for (k = 0; k < ADLER_UNROLL; k++) {
+				a += p[k];
+				b += a;
+			}
+			p += ADLER_UNROLL;
+		}
+		while (n-- > 0) {
+			a += *p++;
+			b += a;
+		}
+		a %= ADLER_MOD;
+		b %= ADLER_MOD;
+	}
+	return (b << 16 | a);
 }

@@ -210,5 +210,7 @@ void hammer2_sha256(const void *buf, size_t len,
 /* HAMMER2 sha192 (§6.4): sha256 bytes 0..15, then bytes 16..23 ^ 24..31. */
 void hammer2_sha192(const void *buf, size_t len,
     uint8_t out[HAMMER2_SHA192_BYTES]);
+/* Adler-32 (RFC 1950), the trailer of a zlib stream (§7.3). */
+uint32_t hammer2_adler32(const void *buf, size_t len);
 
 #endif /* !_VFS_HAMMER2_HAMMER2_CODEC_H_ */

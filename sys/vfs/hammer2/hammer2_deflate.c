@@ -85,9 +85,6 @@
 #define ZLIB_CMF		0x78	/* deflate, 32 KiB window */
 #define ZLIB_FCHECK_MOD		31
 #define ZLIB_FLEVEL_SHIFT	6
-#define ADLER_MOD		65521u
-#define ADLER_NMAX		5552	/* bytes before the sums may overflow */
-#define ADLER_UNROLL		16
 
 /* Dynamic block header (RFC 1951 3.2.7). */
 #define DFL_HLIT_BITS		5
@@ -771,33 +768,6 @@ dfl_compress(struct dfl_out *o, struct dfl_work *w, const uint8_t *src,
 		dfl_flush_block(o, w, nsyms, src + blk, n - blk, true);
 }
 
-static uint32_t
-dfl_adler32(const uint8_t *p, size_t len)
-{
-	uint32_t a = 1, b = 0;
-	size_t n;
-	int k;
-
-	while (len > 0) {
-		n = len < ADLER_NMAX ? len : ADLER_NMAX;
-		len -= n;
-		for (; n >= ADLER_UNROLL; n -= ADLER_UNROLL) {
-			for (k = 0; k < ADLER_UNROLL; k++) {
-				a += p[k];
-				b += a;
-			}
-			p += ADLER_UNROLL;
-		}
-		while (n-- > 0) {
-			a += *p++;
-			b += a;
-		}
-		a %= ADLER_MOD;
-		b %= ADLER_MOD;
-	}
-	return (b << 16 | a);
-}
-
 /*
  * hammer2_zlib_deflate - encode src as one zlib stream.
  *
@@ -832,7 +802,7 @@ hammer2_zlib_deflate(const void *src, size_t srclen, void *dst,
 	else
 		dfl_compress(&o, work, src, srclen, &dfl_levels[level]);
 	dfl_align_byte(&o);
-	adler = dfl_adler32(src, srclen);
+	adler = hammer2_adler32(src, srclen);
 	trailer[0] = (uint8_t)(adler >> 24);
 	trailer[1] = (uint8_t)(adler >> 16);
 	trailer[2] = (uint8_t)(adler >> 8);

@@ -106,9 +106,6 @@
 #define ZLIB_FDICT		0x20
 #define ZLIB_HEADER_BYTES	2
 #define ZLIB_TRAILER_BYTES	4
-#define ADLER_MOD		65521u
-#define ADLER_NMAX		5552	/* bytes before the sums may overflow */
-#define ADLER_UNROLL		16
 
 /*
  * The table builders keep their code-length arrays in their own frame,
@@ -474,33 +471,6 @@ inf_dynamic_tables(struct inflate_state *s)
 	    inf_build(&s->is_dist, lens + nlit, ndist, true));
 }
 
-static uint32_t
-inf_adler32(const uint8_t *p, size_t len)
-{
-	uint32_t a = 1, b = 0;
-	size_t n;
-	int k;
-
-	while (len > 0) {
-		n = len < ADLER_NMAX ? len : ADLER_NMAX;
-		len -= n;
-		for (; n >= ADLER_UNROLL; n -= ADLER_UNROLL) {
-			for (k = 0; k < ADLER_UNROLL; k++) {
-				a += p[k];
-				b += a;
-			}
-			p += ADLER_UNROLL;
-		}
-		while (n-- > 0) {
-			a += *p++;
-			b += a;
-		}
-		a %= ADLER_MOD;
-		b %= ADLER_MOD;
-	}
-	return (b << 16 | a);
-}
-
 /*
  * hammer2_zlib_inflate - decode one zlib stream.
  *
@@ -551,7 +521,7 @@ hammer2_zlib_inflate(const void *src, size_t srclen, void *dst,
 		return (HAMMER2_CODEC_EIO);
 	want = (uint32_t)s.is_in[0] << 24 | (uint32_t)s.is_in[1] << 16 |
 	    (uint32_t)s.is_in[2] << 8 | s.is_in[3];
-	if (inf_adler32(s.is_outstart, (size_t)(s.is_out - s.is_outstart)) !=
+	if (hammer2_adler32(s.is_outstart, (size_t)(s.is_out - s.is_outstart)) !=
 	    want)
 		return (HAMMER2_CODEC_EIO);
 	*outlenp = (size_t)(s.is_out - s.is_outstart);
