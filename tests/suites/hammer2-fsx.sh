@@ -1,0 +1,199 @@
+#!/bin/sh
+# tests/suites/hammer2-fsx.sh - the fsx exerciser (tests/hammer2/fsx) on
+# tmpfs and ext4 (the model checks itself against known-good file
+# systems), its fault detection and determinism, then HAMMER2: fsx
+# straight on the core's vnops layer (ASan/UBSan build) with periodic
+# commits and remounts and fsck_hammer2 at the end, fsx through a
+# read-write FUSE mount, and the fixture round trip (change every
+# fixture read-write, then fsck and the MANIFEST's untouched entries).
+#
+# Operation counts per target (CI budget: a few minutes in all):
+#   tmpfs 1,000,000 (about 15 s), ext4 200,000 with close/reopen,
+#   core 1,000,000 in 64 KiB-or-less operations plus shorter runs per
+#   compression/check method, FUSE 50,000.
+# Longer runs with random seeds: make torture (tests/hammer2/fsx/torture.sh).
+. tests/lib.sh
+. tests/hammer2/fixtures.sh
+
+B=$O/hammer2/bin
+T=$O/hammer2/fsx.$$
+mkdir -p "$T"
+MNT=$T/mnt
+FSX_CORE_OPS=${FSX_CORE_OPS:-1000000}
+
+cleanup()
+{
+	fusermount3 -u "$MNT" 2>/dev/null
+	rm -rf "$T"
+	[ -n "$SHM" ] && rm -f "$SHM"
+}
+SHM=
+trap cleanup EXIT
+
+# ---- the exerciser itself, on known-good file systems ----
+
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+    [ -w /dev/shm ]; then
+	SHM=/dev/shm/h2_fsx.$$
+	check fsx_tmpfs_1m timeout 300 "$B/h2_fsx" -N 1000000 -S 1 "$SHM"
+	check fsx_tmpfs_16m_holes timeout 300 "$B/h2_fsx" -N 100000 -S 2 \
+	    -l 16m -w write-far=20 -w trunc-up=10 "$SHM"
+	rm -f "$SHM"
+else
+	skip fsx_tmpfs_1m "/dev/shm is not a writable tmpfs"
+fi
+check fsx_objdir_reopen_fsync timeout 300 "$B/h2_fsx" -N 200000 -S 3 \
+    -r 5000 -w fsync=2 "$T/fsx.file"
+
+# The checks catch a wrong byte and a wrong size (changed behind the
+# model's back by -X), name the right offset and print the operation log.
+detects_byte()
+{
+	out=$("$B/h2_fsx" -N 3000 -S 4 -X byte@3000 "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | tail -n 12
+	off=$(printf '%s\n' "$out" | sed -n 's/.*flipped byte at \(0x[0-9a-f]*\)$/\1/p')
+	[ "$rc" -eq 1 ] && [ -n "$off" ] &&
+	    printf '%s\n' "$out" | grep -q "first differing offset $off " &&
+	    printf '%s\n' "$out" | grep -q '^  op 3000 ' &&
+	    printf '%s\n' "$out" | grep -q '^fsx: FAILED at operation'
+}
+detects_size()
+{
+	out=$("$B/h2_fsx" -N 3000 -S 4 -X size@1500 "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | tail -n 12
+	[ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q 'file size 0x[0-9a-f]*, expected'
+}
+check fsx_detects_flipped_byte detects_byte "$T/fsx.inject"
+check fsx_detects_size_change detects_size "$T/fsx.inject"
+
+# Same seed, same operations; another seed, other operations.
+same_seed()
+{
+	"$B/h2_fsx" -v -N 2000 -S 7 "$T/fsx.a" >"$T/a.log" || return 1
+	"$B/h2_fsx" -v -N 2000 -S 7 "$T/fsx.b" >"$T/b.log" || return 1
+	"$B/h2_fsx" -v -N 2000 -S 8 "$T/fsx.c" >"$T/c.log" || return 1
+	cmp "$T/fsx.a" "$T/fsx.b" || return 1
+	sed 1d "$T/a.log" | grep -v ' ops in ' >"$T/a.ops"
+	sed 1d "$T/b.log" | grep -v ' ops in ' >"$T/b.ops"
+	sed 1d "$T/c.log" | grep -v ' ops in ' >"$T/c.ops"
+	[ "$(wc -l <"$T/a.ops")" -eq 2000 ] && cmp "$T/a.ops" "$T/b.ops" &&
+	    ! cmp -s "$T/a.ops" "$T/c.ops"
+}
+check fsx_same_seed_same_ops same_seed
+
+# Bad input: usage errors exit 2, an unusable target exits 1; no crash.
+expect_rc()
+{
+	_want=$1 _msg=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	[ "$rc" -eq "$_want" ] && printf '%s\n' "$out" | grep -q -- "$_msg"
+}
+check fsx_usage_no_target expect_rc 2 "usage: h2_fsx" "$B/h2_fsx"
+check fsx_usage_bad_number expect_rc 2 "usage: h2_fsx" "$B/h2_fsx" -N 12x "$T/u"
+check fsx_usage_maxop_over_maxlen expect_rc 2 "usage: h2_fsx" \
+    "$B/h2_fsx" -l 4k -o 8k "$T/u"
+check fsx_usage_bad_weight expect_rc 2 "usage: h2_fsx" \
+    "$B/h2_fsx" -w nosuchop=3 "$T/u"
+check fsx_usage_bad_inject expect_rc 2 "usage: h2_fsx" \
+    "$B/h2_fsx" -X bits@3 "$T/u"
+check fsx_option_unknown_to_target expect_rc 2 "option comp=lz4" \
+    "$B/h2_fsx" -N 1 -O comp=lz4 "$T/u"
+check fsx_target_missing_dir expect_rc 1 "No such file or directory" \
+    "$B/h2_fsx" "$T/no/such/dir/file"
+
+# ---- HAMMER2 straight on the core (no FUSE) ----
+
+newfs()
+{
+	"$B/newfs_hammer2" -s "$2" "$1" >/dev/null
+}
+
+# fsx on a fresh image, then fsck of what it left behind.
+core_fsx()
+{
+	_img=$1
+	shift
+	timeout 900 "$B/h2_fsx_core.asan" "$@" "$_img" || return 1
+	timeout 300 "$B/fsck_hammer2" "$_img"
+}
+
+if [ ! -x "$B/h2_fsx_core.asan" ]; then
+	skip hammer2_fsx_core "the core does not implement the vnops layer yet (hammer2_vop_*); mk/h2-fsx.mk builds h2_fsx_core once it does"
+else
+	img=$T/core.img
+	newfs "$img" 256m
+	check hammer2_fsx_core_1m core_fsx "$img" -N "$FSX_CORE_OPS" -S 11 \
+	    -o 64k -c 5000 -r 100000
+	for m in comp=none comp=autozero comp=lz4 comp=zlib check=iscsi32 \
+	    check=sha192 check=none; do
+		newfs "$img" 256m
+		check "hammer2_fsx_core_${m%=*}_${m#*=}" core_fsx "$img" \
+		    -N 50000 -S 12 -O "$m" -c 2000 -r 10000
+	done
+	# A file of many indirect levels: up to 256 MiB, writes far apart.
+	newfs "$img" 1g
+	check hammer2_fsx_core_256m_sparse core_fsx "$img" -N 20000 -S 13 \
+	    -l 256m -w write-far=30 -w trunc-up=10 -c 1000 -r 5000
+	newfs "$img" 256m
+	check hammer2_fsx_core_detects_flipped_byte detects_byte "$img"
+	rm -f "$img"
+fi
+
+# ---- HAMMER2 through a read-write FUSE mount ----
+
+fuse_fsx()
+{
+	_rc=0
+	timeout 300 "$B/h2_fsx" -N 50000 -S 21 -r 5000 "$MNT/fsx.file" || _rc=1
+	fusermount3 -u "$MNT" || return 1
+	timeout 300 "$B/fsck_hammer2" "$T/fuse.img" || _rc=1
+	return $_rc
+}
+fuse_rw=
+if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
+	newfs "$T/fuse.img" 256m
+	mkdir -p "$MNT"
+	if timeout 20 "$B/mount_hammer2" "$T/fuse.img" "$MNT" 2>"$T/mnt.err"; then
+		if touch "$MNT/.probe" 2>/dev/null && rm -f "$MNT/.probe"; then
+			fuse_rw=yes
+		else
+			fusermount3 -u "$MNT"
+		fi
+	fi
+fi
+if [ -n "$fuse_rw" ]; then
+	check hammer2_fsx_fuse fuse_fsx
+else
+	skip hammer2_fsx_fuse "mount_hammer2 does not mount read-write (or no usable FUSE)"
+fi
+
+# ---- fixture round trip through the vnops layer ----
+
+roundtrip()
+{
+	_f=$1
+	_img=$T/rt.img
+	cp --sparse=always "$(h2_fixture "$_f")" "$_img" || return 1
+	timeout 300 "$B/h2_fsx_rt.asan" "$_img@DATA" \
+	    "$SHARED/fixtures/hammer2/$_f.MANIFEST.txt" "$T/rt.MANIFEST" || return 1
+	timeout 300 "$B/fsck_hammer2.asan" "$_img" || return 1
+	timeout 300 "$B/h2_manifest.asan" -i "$_img@DATA" "$T/rt.MANIFEST"
+	_rc=$?
+	rm -f "$_img"
+	return $_rc
+}
+if [ -z "$SHARED" ]; then
+	skip hammer2_fixture_roundtrip "../shared absent"
+elif [ ! -x "$B/h2_fsx_rt.asan" ]; then
+	skip hammer2_fixture_roundtrip "the core does not implement the vnops layer yet (hammer2_vop_*)"
+else
+	for f in $H2_FIXTURES; do
+		check "hammer2_${f}_roundtrip" roundtrip "$f"
+	done
+fi
+exit 0
