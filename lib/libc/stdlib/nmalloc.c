@@ -116,7 +116,13 @@
 #define NM_MAG_BYTES		2048
 #define NM_MAG_ROUNDS_MAX	254
 #define NM_MAG_ROUNDS_MIN	8
-#define NM_MAG_TARGET_BYTES	65536
+#ifndef NM_MAG_TARGET_BYTES
+#define NM_MAG_TARGET_BYTES	32768
+#endif
+/* A magazine fill takes at most this many bytes of never-used chunks. */
+#ifndef NM_FILL_FRESH_BYTES
+#define NM_FILL_FRESH_BYTES	4096
+#endif
 #define NM_DEPOT_FULL_MAX	8
 #define NM_DEPOT_EMPTY_MAX	8
 
@@ -222,6 +228,7 @@ static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
 static uint32_t nm_class_inv[NM_NZONES];	/* see nm_chunk_index() */
 static uint32_t nm_class_rot[NM_NZONES];
 static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
+static uint32_t nm_class_fresh[NM_NZONES];	/* never-used chunks per fill */
 
 static int nm_init_state;		/* [a] NM_INIT_* */
 static int nm_hooks_ready;		/* [a] thread hook usable */
@@ -239,6 +246,8 @@ static unsigned nm_pool_ndirty;		/* [P] */
 
 static struct nm_spin nm_magpool_lock;
 static struct nm_mag *nm_magpool;	/* [M] spare magazines */
+static char *nm_mag_carve;		/* [M] next uncarved magazine */
+static char *nm_mag_carve_end;		/* [M] end of its zone */
 
 static __thread struct nm_thread nm_self
     __attribute__((__tls_model__("initial-exec")));
@@ -348,6 +357,8 @@ nm_tables_init(void)
 		if (bytes < NM_MAG_ROUNDS_MIN)
 			bytes = NM_MAG_ROUNDS_MIN;
 		nm_class_rounds[zi] = bytes;
+		bytes = NM_FILL_FRESH_BYTES / nm_class_bytes[zi];
+		nm_class_fresh[zi] = bytes > 0 ? bytes : 1;
 	}
 }
 
@@ -576,8 +587,12 @@ nm_zone_new(unsigned zi)
 }
 
 /*
- * nm_slab_fill - take up to n chunks of class zi from its zones into objs.
- * Returns how many (0 only when memory is exhausted).
+ * nm_slab_fill - take up to n chunks of class zi from its zones into objs:
+ * returned chunks first, then at most nm_class_fresh[zi] never-used ones,
+ * so that a magazine is not filled with a whole magazine's worth of
+ * untouched memory that the thread may never need (every chunk handed out
+ * is written, so each one counts in the resident set).  Returns how many;
+ * 0 only when memory is exhausted.
  *
  * Locking: takes the class's c_lock, and nm_pool_lock for new zones.
  */
@@ -586,28 +601,33 @@ nm_slab_fill(unsigned zi, void **objs, unsigned n)
 {
 	struct nm_class *c = &nm_classes[zi];
 	struct nm_zone *z;
-	unsigned got = 0;
+	unsigned got = 0, fresh = nm_class_fresh[zi];
 	void *p;
 
 	nm_spin_lock(&c->c_lock);
 	while (got < n) {
 		z = c->c_partial;
-		if (z == NULL && (z = nm_zone_new(zi)) == NULL)
+		if (z == NULL && (fresh == 0 || (z = nm_zone_new(zi)) == NULL))
 			break;
 		while (got < n && z->z_nfree > 0) {
 			p = z->z_free;
 			if (p != NULL) {
 				z->z_free = *(void **)p;
-			} else {
+			} else if (fresh > 0) {
 				p = (char *)nm_zone_base(z) + z->z_first_off +
 				    (size_t)z->z_uindex * z->z_chunk_bytes;
 				z->z_uindex++;
+				fresh--;
+			} else {
+				break;
 			}
 			z->z_nfree--;
 			objs[got++] = p;
 		}
 		if (z->z_nfree == 0)
 			nm_partial_unlink(c, z);
+		else if (z->z_free == NULL)
+			break;
 	}
 	nm_spin_unlock(&c->c_lock);
 	return (got);
@@ -648,32 +668,32 @@ nm_slab_put(unsigned zi, void *const *objs, unsigned n)
 
 /*
  * nm_mag_new - an empty magazine sized for class zi, NULL if out of
- * memory.  Magazines are carved 32 to a zone and never unmapped.
+ * memory.  Magazines are carved one at a time from zones of their own
+ * (so that a zone's pages are touched only as its magazines are needed)
+ * and never unmapped; freed ones go to nm_magpool.
  *
- * Locking: takes nm_magpool_lock, then nm_pool_lock to carve.
+ * Locking: takes nm_magpool_lock, then nm_pool_lock for a new zone.
  */
 static struct nm_mag *
 nm_mag_new(unsigned zi)
 {
 	struct nm_mag *m;
-	char *z;
-	size_t off;
+	struct nm_zone *z;
 
 	nm_spin_lock(&nm_magpool_lock);
-	if (nm_magpool == NULL) {
-		z = (char *)nm_zone_get(NM_ZS_MAGS);
-		if (z != NULL)
-			z = (char *)nm_zone_base((struct nm_zone *)z);
-		for (off = 0; z != NULL && off < NM_ZONE_BYTES;
-		    off += NM_MAG_BYTES) {
-			m = (struct nm_mag *)(z + off);
-			m->mg_next = nm_magpool;
-			nm_magpool = m;
+	if ((m = nm_magpool) != NULL) {
+		nm_magpool = m->mg_next;
+	} else {
+		if (nm_mag_carve == nm_mag_carve_end &&
+		    (z = nm_zone_get(NM_ZS_MAGS)) != NULL) {
+			nm_mag_carve = (char *)nm_zone_base(z);
+			nm_mag_carve_end = nm_mag_carve + NM_ZONE_BYTES;
+		}
+		if (nm_mag_carve != nm_mag_carve_end) {
+			m = (struct nm_mag *)(void *)nm_mag_carve;
+			nm_mag_carve += NM_MAG_BYTES;
 		}
 	}
-	m = nm_magpool;
-	if (m != NULL)
-		nm_magpool = m->mg_next;
 	nm_spin_unlock(&nm_magpool_lock);
 	if (m != NULL) {
 		m->mg_rounds = 0;
