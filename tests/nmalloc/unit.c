@@ -173,7 +173,7 @@ free_twice(unsigned char *p, size_t unused)
  * Every size class: free() of a pointer 8 or 16 bytes into a chunk, or
  * 16 bytes short of its end, and a double free, abort; every chunk of a
  * zone's worth is accepted.  free's chunk-boundary test is a multiply by
- * a class-specific inverse, so each class is checked on its own.
+ * a class-specific constant, so each class is checked on its own.
  */
 static void
 test_bad_free_every_class(void)

@@ -95,8 +95,6 @@
 /* Sizes up to this take their class from nm_size_class[] (malloc's path). */
 #define NM_TABLE_MAX_BYTES	1024UL
 #define NM_TABLE_ENTRIES	(NM_TABLE_MAX_BYTES >> NM_QUANTUM_SHIFT)
-/* Newton steps for an inverse mod 2^32 (3 correct bits, doubling). */
-#define NM_INV_STEPS		5
 
 /*
  * The arena reservation: try NM_ARENA_MAX_BYTES, then smaller by
@@ -158,12 +156,12 @@
 struct nm_zone {
 	uint32_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ header ^ class */
 	uint32_t	 z_first_off;	/* [I] chunk 0's offset from the base */
-	uint32_t	 z_inv;		/* [I] odd part of chunk size, inverse */
-	uint32_t	 z_rot;		/* [I] log2 of its power-of-two part */
+	uint64_t	 z_mul;		/* [I] see nm_chunk_ok() */
+	uint64_t	 z_lim;		/* [I] see nm_chunk_ok() */
 	uint32_t	 z_nmax;	/* [I] chunks in the zone */
 	uint32_t	 z_chunk_bytes;	/* [I] chunk size */
 	uint32_t	 z_class;	/* [I] size class index */
-	char		 z_pad[NM_CACHELINE_BYTES - 28];
+	char		 z_pad[NM_CACHELINE_BYTES - 36];
 	struct nm_zone	*z_next;	/* [C] c_partial link; [P] pool link */
 	struct nm_zone	*z_prev;	/* [C] c_partial link */
 	void		*z_free;	/* [C] returned chunks */
@@ -225,8 +223,7 @@ static struct nm_class nm_classes[NM_NZONES];
 /* Class tables, [I] after nm_init(). */
 static uint32_t nm_class_bytes[NM_NZONES];
 static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
-static uint32_t nm_class_inv[NM_NZONES];	/* see nm_chunk_index() */
-static uint32_t nm_class_rot[NM_NZONES];
+static uint64_t nm_class_mul[NM_NZONES];	/* see nm_chunk_ok() */
 static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
 static uint32_t nm_class_fresh[NM_NZONES];	/* never-used chunks per fill */
 
@@ -323,7 +320,7 @@ nm_zoneindex(size_t n)
 static void
 nm_tables_init(void)
 {
-	uint32_t bytes, align, group, step, odd, inv;
+	uint32_t bytes, align, group, step;
 	unsigned zi, i;
 
 	for (i = 0; i < NM_TABLE_ENTRIES; i++) {
@@ -345,12 +342,8 @@ nm_tables_init(void)
 		align = bytes & -bytes;
 		nm_class_bytes[zi] = bytes;
 		nm_class_align[zi] = align;
-		nm_class_rot[zi] = (uint32_t)__builtin_ctz(bytes);
-		odd = bytes >> nm_class_rot[zi];
-		inv = odd;
-		for (i = 0; i < NM_INV_STEPS; i++)
-			inv *= 2 - odd * inv;
-		nm_class_inv[zi] = inv;
+		nm_class_mul[zi] = (uint64_t)(((unsigned __int128)1 << 64) /
+		    bytes) + 1;
 		bytes = NM_MAG_TARGET_BYTES / bytes;
 		if (bytes > NM_MAG_ROUNDS_MAX)
 			bytes = NM_MAG_ROUNDS_MAX;
@@ -571,12 +564,13 @@ nm_zone_new(unsigned zi)
 		return (NULL);
 	z->z_class = zi;
 	z->z_chunk_bytes = nm_class_bytes[zi];
-	z->z_inv = nm_class_inv[zi];
-	z->z_rot = nm_class_rot[zi];
+	z->z_mul = nm_class_mul[zi];
 	z->z_first_off = ((uint32_t)((uintptr_t)z - nm_zone_base(z)) +
 	    NM_ZONE_HDR_BYTES + align - 1) & ~(align - 1);
 	z->z_nmax = (uint32_t)((NM_ZONE_BYTES - z->z_first_off) /
 	    z->z_chunk_bytes);
+	/* z_mul * chunk size is 2^64 + e, 1 <= e <= chunk size. */
+	z->z_lim = (uint64_t)z->z_nmax * (z->z_mul * z->z_chunk_bytes);
 	z->z_free = NULL;
 	z->z_nfree = z->z_nmax;
 	z->z_uindex = 0;
@@ -1087,23 +1081,25 @@ nm_zone_class(const struct nm_zone *z)
 }
 
 /*
- * nm_chunk_index - the index of chunk ptr in zone z, or z_nmax or more if
- * ptr is not on a chunk boundary.  With the chunk size b = d * 2^r (d
- * odd) and off the offset from chunk 0: if b divides off, off * d^-1
- * (mod 2^32) rotated right by r is off / b; if not, it is above
- * (2^32 - 1) / b, so above z_nmax (Granlund & Montgomery's divisibility
- * test, Hacker's Delight 10-17).  A pointer below chunk 0 wraps off near
- * 2^32 and fails the same compare.  One multiply, no division.
+ * nm_chunk_ok - is ptr the start of one of zone z's chunks?  With the
+ * chunk size b, m = z_mul = floor(2^64 / b) + 1, so m * b = 2^64 + e with
+ * 1 <= e <= b, and off = ptr's offset from chunk 0 taken mod 2^32 (a
+ * pointer below chunk 0 wraps near 2^32): off = k * b + r, 0 <= r < b.
+ * Then off * m mod 2^64 = k * e + r * m, without wrapping, as k * e <
+ * 2^32 * 2^14 and r * m < 2^64 - m + e.  If r = 0 that is k * e, below
+ * z_lim = z_nmax * e exactly when k < z_nmax; if r > 0 it is at least m
+ * >= 2^64 / 2^14, far above z_lim (at most 2^16).  So one multiply and
+ * one compare test both "on a chunk boundary" and "inside the zone"
+ * (after Lemire, Kaser and Kurz, "Faster remainder by direct
+ * computation", 2019).
  */
-static inline uint32_t
-nm_chunk_index(const struct nm_zone *z, const void *ptr)
+static inline bool
+nm_chunk_ok(const struct nm_zone *z, const void *ptr)
 {
-	uint32_t off, q, r;
+	uint32_t off;
 
 	off = (uint32_t)((uintptr_t)ptr & NM_ZONE_MASK) - z->z_first_off;
-	q = off * z->z_inv;
-	r = z->z_rot;
-	return ((q >> r) | (q << ((32 - r) & 31)));
+	return ((uint64_t)off * z->z_mul < z->z_lim);
 }
 
 /*
@@ -1126,7 +1122,7 @@ nm_reject(const char *op, const void *ptr)
 		nm_bad(op, ptr, st == NM_ZS_ACTIVE ? "damaged zone header" :
 		    "invalid pointer");
 	}
-	if (nm_chunk_index(z, ptr) >= z->z_nmax)
+	if (!nm_chunk_ok(z, ptr))
 		nm_bad(op, ptr, "invalid pointer");
 	nm_bad(op, ptr, op[0] == 'f' ? "double free" : "use after free");
 }
@@ -1147,7 +1143,7 @@ nm_chunk_class(const void *ptr)
 	zi = nm_zone_class(z);
 	if (nm_unlikely(zi >= NM_NZONES))
 		return (NM_NZONES);
-	if (nm_unlikely(nm_chunk_index(z, ptr) >= z->z_nmax))
+	if (nm_unlikely(!nm_chunk_ok(z, ptr)))
 		return (NM_NZONES);
 	if (nm_unlikely(((const uint64_t *)ptr)[1] == nm_free_tag(ptr)))
 		return (NM_NZONES);
