@@ -192,6 +192,10 @@ h2_host_open(const char *path, int flags, struct hammer2_dev **devp)
 	error = hammer2_dev_mount(dev);
 	if (error != 0)
 		goto fail_unmount;
+	/* Crash harness hook (h2_wlog.c): record writes if $H2_WLOG is set. */
+	error = h2_wlog_attach_env(dev);
+	if (error != 0)
+		goto fail_unmount;
 	*devp = dev;
 	return (0);
 
@@ -208,9 +212,11 @@ fail_free:
 void
 h2_host_close(struct hammer2_dev *dev)
 {
-	struct h2_host *hh = dev->d_arg;
+	struct h2_host *hh;
 
 	hammer2_dev_unmount(dev);
+	h2_wlog_detach(dev);	/* crash harness hook: stop recording */
+	hh = dev->d_arg;
 	close(hh->hh_fd);
 	free(hh);
 	free(dev);
