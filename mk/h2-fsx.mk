@@ -38,7 +38,7 @@ endif
 
 ALL_TARGETS	+= $(FSX_PROGS)
 TEST_DEPS	+= $(FSX_PROGS)
-#BENCH_TARGETS	+= bench-hammer2-rw
+BENCH_TARGETS	+= bench-hammer2-rw
 
 .PHONY: torture bench-hammer2-rw
 
