@@ -1,0 +1,193 @@
+#!/bin/sh
+# Copyright (c) 2026 The Anax Project
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# tests/suites/hammer2-posix.sh - POSIX file-system semantics
+# (tests/hammer2/posix/h2_posix) on tmpfs and ext4 (the references: every
+# case must pass there) and on a read-write HAMMER2 FUSE mount: newfs an
+# image, mount it with mount_hammer2, run the suite, leave a few files,
+# unmount (the daemon commits and exits 0), fsck_hammer2 the image,
+# remount and check the files survived, change them, and check again
+# through a read-only mount.
+. tests/lib.sh
+
+B=$O/hammer2/bin
+MOUNT_H2=${H2_MOUNT:-$B/mount_hammer2}
+RUN=tests/hammer2/posix/run.sh
+
+sh "$RUN" tmpfs
+sh "$RUN" ext4
+
+T=$(mktemp -d /tmp/h2posix.XXXXXX) || exit 1
+MNT=$T/mnt
+IMG=$T/h2.img
+MPID=
+cleanup()
+{
+	if [ -n "$MPID" ]; then
+		fusermount3 -u "$MNT" 2>/dev/null
+		kill "$MPID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$MNT"
+
+skip_h2()
+{
+	for _c in suite persist_make clean_unmount fsck_after_suite \
+	    remount_persist remount_change second_unmount fsck_after_remount \
+	    ro_mount ro_unmount fsck_after_ro; do
+		skip "hammer2_$_c" "$1"
+	done
+	exit 0
+}
+
+# h2_mount [-o opts]: start mount_hammer2 in the foreground (in the
+# background of this shell) and wait until the mount is there.
+h2_mount()
+{
+	"$MOUNT_H2" -f -o allow_other "$@" "$IMG" "$MNT" 2>>"$T/mount.log" &
+	MPID=$!
+	_i=0
+	while [ $_i -lt 100 ]; do
+		mountpoint -q "$MNT" && return 0
+		kill -0 "$MPID" 2>/dev/null || break
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	echo "mount_hammer2 did not mount:"
+	cat "$T/mount.log"
+	kill "$MPID" 2>/dev/null
+	MPID=
+	return 1
+}
+
+# h2_unmount NAME: fusermount3 -u, then wait for the daemon's commit and
+# exit (a watchdog kills it after 120 s); PASS NAME if it exited 0.  Runs
+# in this shell (not through check): only this shell can wait for it.
+h2_unmount()
+{
+	if ! fusermount3 -u "$MNT" 2>"$T/umount.err"; then
+		fail "$1" "fusermount3 -u failed"
+		cat "$T/umount.err"
+		return 1
+	fi
+	(sleep 120; kill -9 "$MPID" 2>/dev/null) >/dev/null 2>&1 &
+	_dog=$!
+	wait "$MPID"
+	_rc=$?
+	kill "$_dog" 2>/dev/null
+	MPID=
+	if [ $_rc -eq 0 ]; then
+		pass "$1"
+	else
+		fail "$1" "mount_hammer2 exited $_rc"
+		cat "$T/mount.log"
+	fi
+	return $_rc
+}
+
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null 2>&1; then
+	skip_h2 "no /dev/fuse or fusermount3"
+fi
+if ! "$B/newfs_hammer2" -s 1g "$IMG" >"$T/newfs.log" 2>&1; then
+	fail hammer2_newfs
+	cat "$T/newfs.log"
+	exit 1
+fi
+if ! h2_mount; then
+	# Only libfuse's own complaints (no FUSE in this container) skip.
+	grep -q '^fuse' "$T/mount.log" && skip_h2 "FUSE unusable here"
+	fail hammer2_mount
+	exit 1
+fi
+if ! awk -v m="$MNT" '$2 == m { split($4, o, ","); exit o[1] != "rw" }' \
+    /proc/mounts; then
+	fusermount3 -u "$MNT"
+	wait "$MPID"
+	MPID=
+	skip_h2 "mount_hammer2 mounts read-only only (no write support yet)"
+fi
+
+# HAMMER2 directories count links as BSD does (hammer2_vnops.h).
+if sh "$RUN" dir "$MNT" hammer2 unix; then
+	pass hammer2_suite
+else
+	fail hammer2_suite "see the hammer2_ cases above"
+fi
+
+# What must survive the unmount.
+P=$MNT/persist
+head -c 1048576 /dev/urandom >"$T/ref"
+persist_make()
+{
+	mkdir -p "$P/a/b/c" &&
+	    cp "$T/ref" "$P/data" &&
+	    ln "$P/data" "$P/data2" &&
+	    ln -s ../data "$P/a/sym" &&
+	    dd if="$T/ref" of="$P/sparse" bs=4096 count=1 seek=1310720 \
+		conv=notrunc 2>/dev/null &&
+	    printf 'old\n' >"$P/old" && mv "$P/old" "$P/new" &&
+	    printf 'gone\n' >"$P/gone" && rm "$P/gone" &&
+	    chmod 0700 "$P/a" && chown 1234:5678 "$P/a/b" &&
+	    touch -d @1500000000 "$P/data" &&
+	    truncate -s 12345 "$P/new"
+}
+persist_check()
+{
+	cmp "$T/ref" "$P/data" || return 1
+	[ "$(stat -c '%h %i' "$P/data")" = "2 $(stat -c %i "$P/data2")" ] ||
+	    { echo "hard link lost: $(stat -c '%h %i' "$P/data" "$P/data2")"; return 1; }
+	[ "$(readlink "$P/a/sym")" = ../data ] || { echo "symlink"; return 1; }
+	[ "$(stat -c %s "$P/sparse")" -eq $((1310721 * 4096)) ] ||
+	    { echo "sparse size $(stat -c %s "$P/sparse")"; return 1; }
+	dd if="$P/sparse" bs=4096 skip=1310720 count=1 2>/dev/null |
+	    cmp - "$T/ref" -n 4096 || { echo "sparse data"; return 1; }
+	[ ! -e "$P/old" ] && [ ! -e "$P/gone" ] || { echo "removed names"; return 1; }
+	[ "$(stat -c %s "$P/new")" -eq 12345 ] || { echo "truncate"; return 1; }
+	[ "$(stat -c %a "$P/a")" = 700 ] || { echo "mode"; return 1; }
+	[ "$(stat -c %u:%g "$P/a/b")" = 1234:5678 ] || { echo "owner"; return 1; }
+	[ "$(stat -c %Y "$P/data")" -eq 1500000000 ] || { echo "mtime"; return 1; }
+	[ -d "$P/a/b/c" ] || { echo "directory"; return 1; }
+	if ls -d "$MNT"/h2px.* >/dev/null 2>&1; then
+		echo "suite leftovers:"; ls "$MNT"; return 1
+	fi
+	return 0
+}
+check hammer2_persist_make persist_make
+h2_unmount hammer2_clean_unmount
+check hammer2_fsck_after_suite "$B/fsck_hammer2" "$IMG"
+
+if ! h2_mount; then
+	fail hammer2_remount_persist "remount failed"
+	exit 1
+fi
+check hammer2_remount_persist persist_check
+remount_change()
+{
+	rm "$P/data2" && printf 'more' >>"$P/new" && mkdir "$P/later" &&
+	    [ "$(stat -c %h "$P/data")" -eq 1 ]
+}
+check hammer2_remount_change remount_change
+h2_unmount hammer2_second_unmount
+check hammer2_fsck_after_remount "$B/fsck_hammer2" "$IMG"
+
+ro_check()
+{
+	[ -d "$P/later" ] && [ ! -e "$P/data2" ] &&
+	    [ "$(stat -c %s "$P/new")" -eq 12349 ] && cmp "$T/ref" "$P/data" ||
+	    { echo "changes of the second mount lost"; return 1; }
+	if touch "$P/x" 2>"$T/ro.err" || ! grep -q 'Read-only' "$T/ro.err"; then
+		echo "a write to a -o ro mount did not fail with EROFS"
+		return 1
+	fi
+	return 0
+}
+if h2_mount -o ro; then
+	check hammer2_ro_mount ro_check
+	h2_unmount hammer2_ro_unmount
+	check hammer2_fsck_after_ro "$B/fsck_hammer2" "$IMG"
+else
+	fail hammer2_ro_mount "mount -o ro failed"
+fi
