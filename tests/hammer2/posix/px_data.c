@@ -595,6 +595,7 @@ statvfs_sanity(void)
 {
 	struct statvfs a, b;
 	unsigned char *buf;
+	unsigned seed;
 	int fd, i;
 
 	PX_OK(statvfs(".", &a));
@@ -611,10 +612,15 @@ statvfs_sanity(void)
 	buf = malloc(PX_MIB);
 	if (buf == NULL)
 		abort();
-	/* incompressible data: free space must drop once it is on disk */
+	/*
+	 * Incompressible data, new to this file system (a deduplicating one
+	 * would share blocks with an earlier run's): free space must drop
+	 * once it is on disk.
+	 */
+	seed = (unsigned)time(NULL) * 7919u + (unsigned)getpid() * 104729u;
 	PX_OK(fd = open("f", O_WRONLY | O_CREAT, 0644));
 	for (i = 0; i < PX_FREE_TEST / PX_MIB; i++) {
-		px_fill(buf, PX_MIB, 1000 + (unsigned)i);
+		px_fill(buf, PX_MIB, seed + (unsigned)i);
 		PX_EQ(write(fd, buf, PX_MIB), PX_MIB);
 	}
 	PX_OK(fsync(fd));
