@@ -1351,6 +1351,106 @@ out:
 	return (rc);
 }
 
+#ifdef H2_FM_HAVE_FLUSH
+/*
+ * Through the chain layer's commit: hammer2_rw_mount, copy-on-write of
+ * the super-root inode, hammer2_bulkfree() twice (committed but
+ * unreferenced blocks come back, the live inode stays allocated) and
+ * hammer2_growfs(); fsck after each step.
+ */
+static int
+case_chain(void)
+{
+	char path[1024];
+	struct hammer2_dev *dev = NULL;
+	struct hammer2_chain *vroot = NULL, *sroot = NULL;
+	struct hammer2_bulkfree_stats st;
+	hammer2_off_t extra[16];
+	uint64_t free0;
+	int i, rc = 1;
+
+	img_path(path, sizeof(path), "chain");
+	if (mkimg(path, "256m"))
+		return (1);
+	if (h2_host_open(path, H2_HOST_RDWR | H2_HOST_QUIET, &dev) != 0 ||
+	    hammer2_rw_mount(dev) != 0) {
+		why("open/rw_mount");
+		goto out;
+	}
+	vroot = hammer2_chain_vroot(dev);
+	if (vroot == NULL || hammer2_chain_lookup(vroot, 0, HAMMER2_KEY_MAX,
+	    0, &sroot) != 0) {
+		why("super-root lookup");
+		goto out;
+	}
+	free0 = hammer2_freemap_free_bytes(dev);
+	for (i = 0; i < 16; i++)
+		if (hammer2_freemap_alloc(dev, HAMMER2_BREF_TYPE_DATA, 65536,
+		    &extra[i]) != 0) {
+			why("alloc");
+			goto out;
+		}
+	for (i = 0; i < 3; i++) {
+		if (hammer2_chain_modify(sroot, dev->d_voldata.mirror_tid + 1) ||
+		    hammer2_flush(dev) != 0) {
+			why("modify/flush %d", i);
+			goto out;
+		}
+	}
+	if (fsck_ok(path))
+		goto out;
+	for (i = 0; i < 2; i++)
+		if (hammer2_bulkfree(dev, &st) != 0) {
+			why("hammer2_bulkfree %d", i);
+			goto out;
+		}
+	for (i = 0; i < 16; i++)
+		if (t_gstate(dev, extra[i] & HAMMER2_OFF_MASK) != 0) {
+			why("extra block 0x%jx not freed", (uintmax_t)extra[i]);
+			goto out;
+		}
+	if (t_gstate(dev, sroot->ch_bref.data_off & HAMMER2_OFF_MASK) !=
+	    HAMMER2_FREEMAP_ALLOCATED || st.bf_free_after !=
+	    hammer2_freemap_free_bytes(dev) || st.bf_free_after > free0) {
+		why("live super-root 0x%jx not allocated, or free %ju > %ju",
+		    (uintmax_t)sroot->ch_bref.data_off,
+		    (uintmax_t)st.bf_free_after, (uintmax_t)free0);
+		goto out;
+	}
+	if (fsck_ok(path))
+		goto out;
+	if (truncate(path, 300 * MIB) != 0)
+		goto out;
+	dev->d_devsize = 300 * MIB;
+	if (hammer2_growfs(dev, 300 * MIB) != 0 ||
+	    dev->d_voldata.volu_size != 296 * MIB) {
+		why("hammer2_growfs");
+		goto out;
+	}
+	if (fsck_ok(path))
+		goto out;
+	rc = 0;
+out:
+	if (sroot != NULL)
+		hammer2_chain_drop(sroot);
+	if (vroot != NULL)
+		hammer2_chain_drop(vroot);
+	if (dev != NULL) {
+		if (hammer2_rw_unmount(dev) != 0 && rc == 0)
+			rc = why("rw_unmount");
+		h2_host_close(dev);
+	}
+	if (rc == 0) {
+		if (h2_host_open(path, H2_HOST_QUIET, &dev) != 0)
+			return (why("reopen"));
+		if (dev->d_voldata.volu_size != 296 * MIB)
+			rc = why("grown size not on disk");
+		h2_host_close(dev);
+	}
+	return (rc);
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -1375,6 +1475,11 @@ main(int argc, char **argv)
 	report("freemap_free_uncommitted", case_free_uncommitted());
 	report("freemap_big_5g_nodes", case_big());
 	report("freemap_growfs", case_growfs());
+#ifdef H2_FM_HAVE_FLUSH
+	report("freemap_chain_bulkfree_growfs", case_chain());
+#else
+	skip("freemap_chain_bulkfree_growfs", "no hammer2_flush yet");
+#endif
 	if (argc == 4) {
 		skip("freemap_fixtures", "no fixture images given");
 		return (t_failed);
