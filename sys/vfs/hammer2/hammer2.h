@@ -154,7 +154,7 @@ void hammer2_bref_release(struct hammer2_dev *dev, const void *data,
 int hammer2_data_read(struct hammer2_dev *dev,
     const struct hammer2_blockref *bref, void *dst, size_t dstlen);
 
-/* hammer2_chain.c */
+/* hammer2_scan.c */
 int hammer2_tree_scan(struct hammer2_dev *dev,
     const struct hammer2_blockref *base, int count, hammer2_key_t key_beg,
     hammer2_key_t key_end, int flags, hammer2_scan_fn *fn, void *arg);

@@ -4,249 +4,1262 @@
  */
 
 /*
- * hammer2_chain.c - walk blockref arrays and the INDIRECT (and
- * FREEMAP_NODE) blocks below them in key order.
+ * hammer2_chain.c - the in-memory chain tree of the write side: lookup,
+ * create (with indirect-block creation), modify, write_data, delete,
+ * ref/drop.
  *
- * Model: a blockref array is a blockset (4 entries) or the content of an
- * INDIRECT/FREEMAP_NODE block.  hammer2_tree_scan() visits, in ascending
- * key order, every leaf bref (INODE, DATA, DIRENT, FREEMAP_LEAF) whose
- * key range intersects [key_beg, key_end], descending into indirect
- * blocks whose range intersects it.  Lookups are scans of one key.  The
- * write side will keep the same arrays in memory as chains; the scan is
- * the read path of that design.
+ * Model: chains are instantiated lazily, one array slot at a time, below
+ * the volume root pseudo chain (whose array is a copy of the header's
+ * sroot_blockset).  A lookup descends into every INDIRECT whose range
+ * meets the wanted keys and returns leaves only.  Creation follows
+ * format §14.2: the new bref goes into the first array on its lookup
+ * path that covers its key and has room; a full array gets a new
+ * INDIRECT block (4 KiB below directory inodes, 16 KiB below file inodes
+ * and indirect blocks) that takes over part of its entries: for file
+ * data the range of the smallest entry widened by the block's fan-out,
+ * for directories and the inode index the fuller half of the range
+ * covering all entries.  DATA/DIRENT-name blocks are written at once to
+ * a fresh block; INODE and INDIRECT contents stay in memory until the
+ * flush (hammer2_flush.c) gives them new blocks.
  *
- * Invariants (format §5.4), checked on every array read: live entries
- * are in ascending key order and do not overlap; an indirect block never
- * refers to one of its own ancestors; nesting is at most
- * HAMMER2_MAX_DEPTH deep; one scan visits at most HAMMER2_SCAN_BUDGET
- * brefs and reads at most HAMMER2_SCAN_NODE_BUDGET indirect blocks (a
- * corrupt DAG of shared subtrees cannot make a walk exponential).  A violation is EIO with a message naming the block, so corrupt
- * media can neither crash nor hang a walk.
+ * Invariants: see hammer2_chain_priv.h (kids table, dirty ancestors,
+ * fresh blocks) and hammer2_chain.h (sorted arrays, copy-on-write).  A
+ * chain is freed as soon as nobody references it, it is clean and none
+ * of its children is in memory, so memory holds only referenced and
+ * dirty chains and their ancestors.  Arrays read from the media are
+ * checked (order, overlap, types) before anything descends into them.
  *
- * Locking: none; the caller serialises use of the dev.
+ * Locking: none; one thread uses a dev at a time.
  *
- * More: docs/design/hammer2.md, reference hammer2-format.md §5.4, §14.
+ * More: docs/design/hammer2-write.md, reference hammer2-format.md §5.4,
+ * §14, §16.
  */
 
 #include <errno.h>
 #include <string.h>
 
-#include "hammer2.h"
+#include "hammer2_chain_priv.h"
 
-#define HAMMER2_SCAN_BUDGET	(1ULL << 26)	/* brefs per scan */
-#define HAMMER2_SCAN_NODE_BUDGET (1ULL << 18)	/* indirect reads per scan */
-
-struct hammer2_scan {
-	struct hammer2_dev	*sc_dev;
-	int			 sc_flags;
-	hammer2_scan_fn		*sc_fn;
-	void			*sc_arg;
-	uint64_t		 sc_budget;
-	uint64_t		 sc_node_budget;
-	int			 sc_depth;
-	hammer2_off_t		 sc_path[HAMMER2_MAX_DEPTH];
+struct hammer2_chain_mem {
+	struct hammer2_chain		cm_chain;
+	struct hammer2_chain_priv	cm_priv;
 };
 
-static int hammer2_scan_array(struct hammer2_scan *sc,
-    const struct hammer2_blockref *base, int count, hammer2_key_t beg,
-    hammer2_key_t end);
+static void hammer2_chain_free(struct hammer2_chain *chain);
+
+static hammer2_key_t
+hammer2_keymask(int keybits)
+{
+	return (keybits >= 64 ? HAMMER2_KEY_MAX :
+	    ((hammer2_key_t)1 << keybits) - 1);
+}
+
+/*
+ * hammer2_rw_state - the dev's write-side state, created read-only on
+ * first use.  NULL on allocation failure.
+ */
+struct hammer2_rw *
+hammer2_rw_state(struct hammer2_dev *dev)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+
+	if (rw != NULL)
+		return (rw);
+	rw = hammer2_alloc(dev, sizeof(*rw));
+	if (rw == NULL)
+		return (NULL);
+	memset(rw, 0, sizeof(*rw));
+	rw->rw_fini = hammer2_chain_free_all;
+	dev->d_rw = rw;
+	return (rw);
+}
+
+static struct hammer2_chain *
+hammer2_chain_alloc(struct hammer2_dev *dev,
+    const struct hammer2_blockref *bref)
+{
+	struct hammer2_chain_mem *cm;
+
+	cm = hammer2_alloc(dev, sizeof(*cm));
+	if (cm == NULL)
+		return (NULL);
+	memset(cm, 0, sizeof(*cm));
+	cm->cm_chain.ch_bref = *bref;
+	cm->cm_chain.ch_dev = dev;
+	cm->cm_chain.ch_priv = &cm->cm_priv;
+	return (&cm->cm_chain);
+}
+
+/*
+ * hammer2_chain_vroot - the volume root pseudo chain, with a reference
+ * (dropping the last one never frees it; hammer2_rw_unmount does).
+ * NULL on allocation failure.
+ */
+struct hammer2_chain *
+hammer2_chain_vroot(struct hammer2_dev *dev)
+{
+	struct hammer2_blockref bref;
+	struct hammer2_chain *vroot;
+	struct hammer2_rw *rw;
+
+	rw = hammer2_rw_state(dev);
+	if (rw == NULL)
+		return (NULL);
+	if (rw->rw_vroot == NULL) {
+		memset(&bref, 0, sizeof(bref));
+		bref.type = HAMMER2_CHAIN_VOLUME;
+		bref.keybits = 64;
+		bref.methods = HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64);
+		bref.mirror_tid = dev->d_voldata.mirror_tid;
+		vroot = hammer2_chain_alloc(dev, &bref);
+		if (vroot == NULL)
+			return (NULL);
+		vroot->ch_bytes = sizeof(struct hammer2_blockset);
+		vroot->ch_data = hammer2_alloc(dev, vroot->ch_bytes);
+		if (vroot->ch_data == NULL) {
+			hammer2_free(dev, vroot, sizeof(struct hammer2_chain_mem));
+			return (NULL);
+		}
+		memcpy(vroot->ch_data, &dev->d_voldata.sroot_blockset,
+		    vroot->ch_bytes);
+		vroot->ch_flags = HAMMER2_CHF_VROOT;
+		rw->rw_vroot = vroot;
+	}
+	rw->rw_vroot->ch_refs++;
+	return (rw->rw_vroot);
+}
+
+void
+hammer2_chain_ref(struct hammer2_chain *chain)
+{
+	chain->ch_refs++;
+}
 
 static bool
-hammer2_bref_is_node(const struct hammer2_blockref *bref)
+hammer2_chain_is_idle(const struct hammer2_chain *chain)
 {
-	return (bref->type == HAMMER2_BREF_TYPE_INDIRECT ||
-	    bref->type == HAMMER2_BREF_TYPE_FREEMAP_NODE);
+	return (chain->ch_refs == 0 &&
+	    (chain->ch_flags & (HAMMER2_CHF_DIRTY | HAMMER2_CHF_VROOT)) == 0 &&
+	    chain->ch_priv->cp_nkids == 0);
 }
 
-/* Report a failure: to the callback if it wants them, else upward. */
-static int
-hammer2_scan_error(struct hammer2_scan *sc,
-    const struct hammer2_blockref *bref, int error)
+/* Free chain and every idle ancestor it was the last child of. */
+static void
+hammer2_chain_release_idle(struct hammer2_chain *chain)
 {
-	if ((sc->sc_flags & HAMMER2_SCAN_CONTINUE) == 0)
-		return (error);
-	return (sc->sc_fn(sc->sc_arg, bref, error));
-}
+	struct hammer2_chain *parent;
 
-/* Descend into one INDIRECT/FREEMAP_NODE bref. */
-static int
-hammer2_scan_node(struct hammer2_scan *sc,
-    const struct hammer2_blockref *bref, hammer2_key_t beg,
-    hammer2_key_t end)
-{
-	struct hammer2_dev *dev = sc->sc_dev;
-	const void *data;
-	size_t len;
-	int error, i;
-
-	if (sc->sc_depth >= HAMMER2_MAX_DEPTH) {
-		hammer2_log(dev, "hammer2: indirect block at 0x%016jx: tree deeper than %d levels",
-		    (uintmax_t)bref->data_off, HAMMER2_MAX_DEPTH);
-		return (hammer2_scan_error(sc, bref, EIO));
+	while (chain != NULL && hammer2_chain_is_idle(chain)) {
+		parent = chain->ch_parent;
+		hammer2_chain_detach(chain);
+		hammer2_chain_free(chain);
+		chain = parent;
 	}
-	for (i = 0; i < sc->sc_depth; i++) {
-		if (sc->sc_path[i] == hammer2_bref_offset(bref)) {
-			hammer2_log(dev, "hammer2: indirect block at 0x%016jx: refers to its own ancestor (loop)",
-			    (uintmax_t)bref->data_off);
-			return (hammer2_scan_error(sc, bref, EIO));
+}
+
+/* Free chain alone if it is idle (its ancestors stay). */
+static void
+hammer2_chain_release_one(struct hammer2_chain *chain)
+{
+	if (hammer2_chain_is_idle(chain)) {
+		hammer2_chain_detach(chain);
+		hammer2_chain_free(chain);
+	}
+}
+
+/*
+ * hammer2_chain_drop - release a reference; an unreferenced clean chain
+ * leaves memory (with its ancestors that thereby become idle).
+ */
+void
+hammer2_chain_drop(struct hammer2_chain *chain)
+{
+	if (chain == NULL || chain->ch_refs == 0)
+		return;
+	if (--chain->ch_refs == 0)
+		hammer2_chain_release_idle(chain);
+}
+
+static void
+hammer2_chain_free(struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	struct hammer2_dev *dev = chain->ch_dev;
+
+	if (chain->ch_data != NULL)
+		hammer2_free(dev, chain->ch_data, chain->ch_bytes);
+	if (cp->cp_kids != NULL)
+		hammer2_free(dev, cp->cp_kids,
+		    sizeof(*cp->cp_kids) * (size_t)cp->cp_nslots);
+	hammer2_free(dev, chain, sizeof(struct hammer2_chain_mem));
+}
+
+/*
+ * hammer2_chain_detach - unlink chain from its parent's kids table (not
+ * from the parent's array).
+ */
+void
+hammer2_chain_detach(struct hammer2_chain *chain)
+{
+	struct hammer2_chain *parent = chain->ch_parent;
+	struct hammer2_chain_priv *pp;
+
+	if (parent == NULL)
+		return;
+	pp = parent->ch_priv;
+	if (pp->cp_kids != NULL && pp->cp_kids[chain->ch_priv->cp_slot] ==
+	    chain) {
+		pp->cp_kids[chain->ch_priv->cp_slot] = NULL;
+		pp->cp_nkids--;
+	}
+	chain->ch_parent = NULL;
+}
+
+/*
+ * hammer2_chain_bref_is_fresh - bref names a block allocated by the
+ * transaction not committed yet (nothing on the media refers to it).
+ */
+bool
+hammer2_chain_bref_is_fresh(struct hammer2_dev *dev,
+    const struct hammer2_blockref *bref)
+{
+	return ((bref->data_off & HAMMER2_OFF_MASK_RADIX) != 0 &&
+	    bref->mirror_tid > dev->d_voldata.mirror_tid);
+}
+
+/*
+ * hammer2_chain_bcache_forget - drop any cached copy of the block at
+ * off: it is about to hold something else.
+ */
+void
+hammer2_chain_bcache_forget(struct hammer2_dev *dev, hammer2_off_t off)
+{
+	struct hammer2_bcache_ent *bc;
+	int i;
+
+	if (dev->d_bcache == NULL)
+		return;
+	off &= HAMMER2_OFF_MASK;
+	for (i = 0; i < HAMMER2_BCACHE_SLOTS; i++) {
+		bc = &dev->d_bcache[i];
+		if (bc->bc_data != NULL &&
+		    (bc->bc_data_off & HAMMER2_OFF_MASK) == off) {
+			hammer2_free(dev, bc->bc_data, bc->bc_len);
+			memset(bc, 0, sizeof(*bc));
 		}
 	}
-	if (sc->sc_node_budget-- == 0) {
-		hammer2_log(dev, "hammer2: indirect block at 0x%016jx: scan read too many indirect blocks (shared subtrees?)",
-		    (uintmax_t)bref->data_off);
-		return (EIO);
-	}
-	error = hammer2_bref_read(dev, bref, &data, &len);
-	if (error != 0)
-		return (hammer2_scan_error(sc, bref, error));
-	sc->sc_path[sc->sc_depth++] = hammer2_bref_offset(bref);
-	error = hammer2_scan_array(sc, data,
-	    (int)(len / HAMMER2_BLOCKREF_BYTES), beg, end);
-	sc->sc_depth--;
-	hammer2_bref_release(dev, data, len);
-	return (error);
 }
 
-/* Check ascending, non-overlapping order of live entries. */
+/*
+ * hammer2_chain_load - bring an INODE's or INDIRECT's contents into
+ * ch_data.  Returns 0, EIO or ENOMEM.
+ */
+int
+hammer2_chain_load(struct hammer2_chain *chain)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	const void *data;
+	size_t len;
+	int error;
+
+	if (chain->ch_data != NULL)
+		return (0);
+	if (chain->ch_bref.type != HAMMER2_BREF_TYPE_INODE &&
+	    chain->ch_bref.type != HAMMER2_BREF_TYPE_INDIRECT)
+		return (0);
+	error = hammer2_bref_read(dev, &chain->ch_bref, &data, &len);
+	if (error != 0)
+		return (error);
+	if (chain->ch_bref.type == HAMMER2_BREF_TYPE_INODE &&
+	    len != HAMMER2_INODE_BYTES) {
+		hammer2_bref_release(dev, data, len);
+		return (EIO);
+	}
+	chain->ch_data = (void *)(uintptr_t)data;
+	chain->ch_bytes = len;
+	return (0);
+}
+
+/*
+ * hammer2_chain_array - the blockref array chain holds (count 0 for a
+ * leaf or an inode with embedded data).  Loads INODE/INDIRECT contents.
+ */
+int
+hammer2_chain_array(struct hammer2_chain *chain,
+    struct hammer2_blockref **basep, int *countp)
+{
+	struct hammer2_inode_data *ipdata;
+	int error;
+
+	*basep = NULL;
+	*countp = 0;
+	if (chain->ch_flags & HAMMER2_CHF_VROOT) {
+		*basep = chain->ch_data;
+		*countp = HAMMER2_SET_COUNT;
+		return (0);
+	}
+	switch (chain->ch_bref.type) {
+	case HAMMER2_BREF_TYPE_INODE:
+		error = hammer2_chain_load(chain);
+		if (error != 0)
+			return (error);
+		ipdata = chain->ch_data;
+		if (ipdata->meta.op_flags & HAMMER2_OPFLAG_DIRECTDATA)
+			return (0);
+		*basep = ipdata->u.blockset.blockref;
+		*countp = HAMMER2_SET_COUNT;
+		return (0);
+	case HAMMER2_BREF_TYPE_INDIRECT:
+		error = hammer2_chain_load(chain);
+		if (error != 0)
+			return (error);
+		*basep = chain->ch_data;
+		*countp = (int)(chain->ch_bytes / HAMMER2_BLOCKREF_BYTES);
+		return (0);
+	default:
+		return (0);
+	}
+}
+
+/* Current bref of slot i: the child's own if it is in memory. */
+static struct hammer2_blockref *
+hammer2_chain_slot_bref(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int i)
+{
+	struct hammer2_chain_priv *cp = node->ch_priv;
+
+	if (cp->cp_kids != NULL && cp->cp_kids[i] != NULL)
+		return (&cp->cp_kids[i]->ch_bref);
+	return (&base[i]);
+}
+
+/* Check order, overlap and types of an array before using it. */
 static int
-hammer2_scan_check_order(struct hammer2_scan *sc,
+hammer2_chain_check_array(struct hammer2_chain *node,
     const struct hammer2_blockref *base, int count)
 {
-	const struct hammer2_blockref *prev = NULL;
+	const struct hammer2_blockref *prev = NULL, *b;
 	int i;
 
 	for (i = 0; i < count; i++) {
-		if (base[i].type == HAMMER2_BREF_TYPE_EMPTY)
+		b = &base[i];
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
 			continue;
-		if (prev != NULL && hammer2_bref_key_end(prev) >= base[i].key) {
-			hammer2_log(sc->sc_dev, "hammer2: blockref array at depth %d: entries 0x%016jx/%u and 0x%016jx/%u out of order or overlapping",
-			    sc->sc_depth, (uintmax_t)prev->key, prev->keybits,
-			    (uintmax_t)base[i].key, base[i].keybits);
-			return (EIO);
-		}
-		if (base[i].keybits > 64) {
-			hammer2_log(sc->sc_dev, "hammer2: blockref 0x%016jx: impossible keybits %u",
-			    (uintmax_t)base[i].key, base[i].keybits);
-			return (EIO);
-		}
-		prev = &base[i];
+		if (b->type != HAMMER2_BREF_TYPE_INODE &&
+		    b->type != HAMMER2_BREF_TYPE_INDIRECT &&
+		    b->type != HAMMER2_BREF_TYPE_DATA &&
+		    b->type != HAMMER2_BREF_TYPE_DIRENT)
+			goto bad;
+		if (b->keybits > 64)
+			goto bad;
+		if (prev != NULL && hammer2_bref_key_end(prev) >= b->key)
+			goto bad;
+		prev = b;
 	}
 	return (0);
+bad:
+	hammer2_log(node->ch_dev, "hammer2: blockref array of %s 0x%016jx/%u: entry %d (type %u, key 0x%016jx/%u) bad or out of order",
+	    hammer2_bref_type_name(node->ch_bref.type),
+	    (uintmax_t)node->ch_bref.key, node->ch_bref.keybits, i, b->type,
+	    (uintmax_t)b->key, b->keybits);
+	return (EIO);
 }
 
+/* Allocate node's kids table (checking its array the first time). */
 static int
-hammer2_scan_array(struct hammer2_scan *sc, const struct hammer2_blockref *base,
-    int count, hammer2_key_t beg, hammer2_key_t end)
+hammer2_chain_kids_init(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count)
 {
-	const struct hammer2_blockref *bref;
-	hammer2_key_t bend;
-	int error, i;
-
-	error = hammer2_scan_check_order(sc, base, count);
-	if (error != 0)
-		return (hammer2_scan_error(sc, NULL, error));
-	for (i = 0; i < count; i++) {
-		bref = &base[i];
-		if (bref->type == HAMMER2_BREF_TYPE_EMPTY)
-			continue;
-		if (sc->sc_budget-- == 0) {
-			hammer2_log(sc->sc_dev, "hammer2: scan visited too many blockrefs (shared subtrees?)");
-			return (EIO);
-		}
-		bend = hammer2_bref_key_end(bref);
-		if (bend < beg || bref->key > end)
-			continue;
-		if (hammer2_bref_is_node(bref)) {
-			if (sc->sc_flags & HAMMER2_SCAN_INDIRECT) {
-				error = sc->sc_fn(sc->sc_arg, bref, 0);
-				if (error == HAMMER2_SCAN_SKIP)
-					continue;
-				if (error != 0)
-					return (error);
-			}
-			error = hammer2_scan_node(sc, bref,
-			    bref->key > beg ? bref->key : beg,
-			    bend < end ? bend : end);
-		} else {
-			error = sc->sc_fn(sc->sc_arg, bref, 0);
-		}
-		if (error != 0)
-			return (error);
-	}
-	return (0);
-}
-
-/*
- * hammer2_tree_scan - call fn for every leaf bref intersecting
- * [key_beg, key_end] below the array base[0..count), in key order.  With
- * HAMMER2_SCAN_INDIRECT fn also sees each indirect bref before its
- * children; with HAMMER2_SCAN_CONTINUE failures are passed to fn (with
- * the failing bref, or NULL for a bad array) instead of ending the scan.
- * fn returns 0 to go on, HAMMER2_SCAN_STOP to stop, or an errno; for an
- * indirect bref it may also return HAMMER2_SCAN_SKIP to not descend.
- * Returns 0 (also when stopped) or the first errno.
- *
- * Locking: the caller serialises use of the dev; may block in the
- * device read.
- */
-int
-hammer2_tree_scan(struct hammer2_dev *dev, const struct hammer2_blockref *base,
-    int count, hammer2_key_t key_beg, hammer2_key_t key_end, int flags,
-    hammer2_scan_fn *fn, void *arg)
-{
-	struct hammer2_scan sc;
+	struct hammer2_chain_priv *cp = node->ch_priv;
+	size_t sz = sizeof(*cp->cp_kids) * (size_t)count;
 	int error;
 
-	memset(&sc, 0, sizeof(sc));
-	sc.sc_dev = dev;
-	sc.sc_flags = flags;
-	sc.sc_fn = fn;
-	sc.sc_arg = arg;
-	sc.sc_budget = HAMMER2_SCAN_BUDGET;
-	sc.sc_node_budget = HAMMER2_SCAN_NODE_BUDGET;
-	error = hammer2_scan_array(&sc, base, count, key_beg, key_end);
-	return (error == HAMMER2_SCAN_STOP ? 0 : error);
-}
-
-struct hammer2_lookup_arg {
-	hammer2_key_t		 la_key;
-	struct hammer2_blockref	*la_bref;
-	bool			 la_found;
-};
-
-static int
-hammer2_lookup_cb(void *arg, const struct hammer2_blockref *bref, int error)
-{
-	struct hammer2_lookup_arg *la = arg;
-
-	(void)error;
-	if (bref->key != la->la_key)
+	if (cp->cp_kids != NULL)
 		return (0);
-	*la->la_bref = *bref;
-	la->la_found = true;
-	return (HAMMER2_SCAN_STOP);
-}
-
-/*
- * hammer2_tree_lookup - find the leaf bref whose key is exactly key.
- * Returns 0, ENOENT, or EIO if the path to it is corrupt.
- *
- * Locking: the caller serialises use of the dev; may block in the
- * device read.
- */
-int
-hammer2_tree_lookup(struct hammer2_dev *dev, const struct hammer2_blockref *base,
-    int count, hammer2_key_t key, struct hammer2_blockref *brefp)
-{
-	struct hammer2_lookup_arg la;
-	int error;
-
-	la.la_key = key;
-	la.la_bref = brefp;
-	la.la_found = false;
-	error = hammer2_tree_scan(dev, base, count, key, key, 0,
-	    hammer2_lookup_cb, &la);
+	error = hammer2_chain_check_array(node, base, count);
 	if (error != 0)
 		return (error);
-	return (la.la_found ? 0 : ENOENT);
+	cp->cp_kids = hammer2_alloc(node->ch_dev, sz);
+	if (cp->cp_kids == NULL)
+		return (ENOMEM);
+	memset(cp->cp_kids, 0, sz);
+	cp->cp_nslots = count;
+	return (0);
+}
+
+/* The child chain of slot i, instantiated if needed (no reference). */
+static int
+hammer2_chain_get_kid(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, int i,
+    struct hammer2_chain **kidp)
+{
+	struct hammer2_chain_priv *cp = node->ch_priv;
+	struct hammer2_chain *kid;
+	int error;
+
+	*kidp = NULL;
+	error = hammer2_chain_kids_init(node, base, count);
+	if (error != 0)
+		return (error);
+	if (cp->cp_kids[i] != NULL) {
+		*kidp = cp->cp_kids[i];
+		return (0);
+	}
+	if (cp->cp_depth + 1 >= HAMMER2_CHAIN_MAXDEPTH) {
+		hammer2_log(node->ch_dev, "hammer2: %s block at 0x%016jx: tree deeper than %d levels (loop?)",
+		    hammer2_bref_type_name(base[i].type),
+		    (uintmax_t)base[i].data_off, HAMMER2_CHAIN_MAXDEPTH);
+		return (EIO);
+	}
+	kid = hammer2_chain_alloc(node->ch_dev, &base[i]);
+	if (kid == NULL)
+		return (ENOMEM);
+	kid->ch_parent = node;
+	kid->ch_priv->cp_slot = i;
+	kid->ch_priv->cp_depth = cp->cp_depth + 1;
+	cp->cp_kids[i] = kid;
+	cp->cp_nkids++;
+	*kidp = kid;
+	return (0);
+}
+
+/*
+ * First leaf below node meeting [beg, end]; referenced on success.
+ * Returns 0, ENOENT, EIO or ENOMEM.
+ */
+static int
+hammer2_chain_find(struct hammer2_chain *node, hammer2_key_t beg,
+    hammer2_key_t end, int flags, struct hammer2_chain **chainp)
+{
+	struct hammer2_blockref *base, *b;
+	struct hammer2_chain *kid;
+	hammer2_key_t bend;
+	int count, error, i;
+
+	error = hammer2_chain_array(node, &base, &count);
+	if (error != 0)
+		return (error);
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		bend = hammer2_bref_key_end(b);
+		if (bend < beg || b->key > end)
+			continue;
+		error = hammer2_chain_get_kid(node, base, count, i, &kid);
+		if (error != 0)
+			return (error);
+		if (kid->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT) {
+			error = hammer2_chain_find(kid,
+			    kid->ch_bref.key > beg ? kid->ch_bref.key : beg,
+			    bend < end ? bend : end, flags, chainp);
+			if (error != ENOENT) {
+				if (error != 0)
+					hammer2_chain_release_one(kid);
+				return (error);
+			}
+			hammer2_chain_release_one(kid);
+			continue;
+		}
+		if (kid->ch_bref.type == HAMMER2_BREF_TYPE_INODE &&
+		    (flags & HAMMER2_LOOKUP_NODATA) == 0) {
+			error = hammer2_chain_load(kid);
+			if (error != 0) {
+				hammer2_chain_release_one(kid);
+				return (error);
+			}
+		}
+		kid->ch_refs++;
+		*chainp = kid;
+		return (0);
+	}
+	return (ENOENT);
+}
+
+/*
+ * hammer2_chain_lookup - see hammer2_chain.h.  Works on read-only devs.
+ */
+int
+hammer2_chain_lookup(struct hammer2_chain *parent, hammer2_key_t key_beg,
+    hammer2_key_t key_end, int flags, struct hammer2_chain **chainp)
+{
+	*chainp = NULL;
+	if (parent->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if (key_beg > key_end)
+		return (ENOENT);
+	return (hammer2_chain_find(parent, key_beg, key_end, flags, chainp));
+}
+
+/*
+ * hammer2_chain_next - the leaf after chain (dropped) within key_end.
+ */
+int
+hammer2_chain_next(struct hammer2_chain *parent, struct hammer2_chain *chain,
+    hammer2_key_t key_end, int flags, struct hammer2_chain **nextp)
+{
+	hammer2_key_t last = hammer2_bref_key_end(&chain->ch_bref);
+
+	*nextp = NULL;
+	hammer2_chain_drop(chain);
+	if (last == HAMMER2_KEY_MAX || last >= key_end)
+		return (ENOENT);
+	return (hammer2_chain_lookup(parent, last + 1, key_end, flags, nextp));
+}
+
+/* EROFS unless the dev is mounted read-write; the sticky error. */
+static int
+hammer2_chain_writable(struct hammer2_dev *dev)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+
+	if (rw == NULL || !rw->rw_writable)
+		return (EROFS);
+	return (rw->rw_error);
+}
+
+/* Set UPDATE on chain and its ancestors. */
+static void
+hammer2_chain_mark_update(struct hammer2_chain *chain)
+{
+	for (; chain != NULL; chain = chain->ch_parent) {
+		if (chain->ch_flags & HAMMER2_CHF_UPDATE)
+			break;
+		chain->ch_flags |= HAMMER2_CHF_UPDATE;
+	}
+}
+
+/* The nearest INODE at or above node (NULL: the volume root). */
+static struct hammer2_inode_data *
+hammer2_chain_owner(struct hammer2_chain *node)
+{
+	for (; node != NULL; node = node->ch_parent) {
+		if (node->ch_flags & HAMMER2_CHF_VROOT)
+			return (NULL);
+		if (node->ch_bref.type == HAMMER2_BREF_TYPE_INODE)
+			return (node->ch_data);
+	}
+	return (NULL);
+}
+
+/* Size of a new indirect block below node (format §14.2). */
+static size_t
+hammer2_chain_indirect_bytes(struct hammer2_chain *node, int count)
+{
+	struct hammer2_inode_data *owner = hammer2_chain_owner(node);
+	size_t bytes = 16384;
+
+	if (node->ch_bref.type != HAMMER2_BREF_TYPE_INDIRECT &&
+	    (owner == NULL ||
+		owner->meta.type == HAMMER2_OBJTYPE_DIRECTORY))
+		bytes = 4096;
+	while (bytes < (size_t)count * HAMMER2_BLOCKREF_BYTES)
+		bytes <<= 1;
+	return (bytes);
+}
+
+/* Live entries of node's array inside [key, key + 2^keybits). */
+static int
+hammer2_chain_count_in(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, hammer2_key_t key, int keybits,
+    bool *straddlep)
+{
+	hammer2_key_t end = key + hammer2_keymask(keybits);
+	struct hammer2_blockref *b;
+	int i, n = 0;
+
+	*straddlep = false;
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		if (b->key >= key && hammer2_bref_key_end(b) <= end)
+			n++;
+		else if (b->key <= end && hammer2_bref_key_end(b) >= key)
+			*straddlep = true;
+	}
+	return (n);
+}
+
+/*
+ * A usable range for a new indirect block: no entry straddles it, it
+ * takes at least two entries, and not all of them unless the new block
+ * is bigger than node's array (else nothing would be gained).
+ */
+static bool
+hammer2_chain_range_ok(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, hammer2_key_t key, int keybits,
+    int nlive, int nentries)
+{
+	bool straddle;
+	int n;
+
+	n = hammer2_chain_count_in(node, base, count, key, keybits, &straddle);
+	return (!straddle && n >= 2 && (n < nlive || nentries > count));
+}
+
+/*
+ * Choose the key range of a new indirect block below a full node:
+ * DragonFly's two policies (format §14.2); if that range is not usable
+ * (see above), wider ranges in steps of the fan-out, then the widest
+ * usable range around the policy's key.
+ */
+static int
+hammer2_chain_indirect_range(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, int nentries,
+    hammer2_key_t *keyp, int *keybitsp)
+{
+	struct hammer2_inode_data *owner = hammer2_chain_owner(node);
+	struct hammer2_blockref *b, *small = NULL;
+	hammer2_key_t lo = HAMMER2_KEY_MAX, hi = 0, key, half, anchor;
+	int i, keybits, nlow = 0, nhigh = 0, fan = 0, nlive = 0;
+	bool data;
+
+	while ((1 << fan) < nentries)
+		fan++;
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		nlive++;
+		if (b->key < lo)
+			lo = b->key;
+		if (hammer2_bref_key_end(b) > hi)
+			hi = hammer2_bref_key_end(b);
+		if (small == NULL || b->keybits < small->keybits)
+			small = b;
+	}
+	if (small == NULL || nlive < 2)
+		return (EIO);
+	data = owner != NULL && owner->meta.type != HAMMER2_OBJTYPE_DIRECTORY;
+	if (data) {
+		/* File data: the smallest entry widened by the fan-out. */
+		keybits = small->keybits + fan;
+		if (keybits > 63)
+			keybits = 63;
+		key = small->key & ~hammer2_keymask(keybits);
+	} else {
+		/* Directory / inode index: the fuller half of the cover. */
+		for (keybits = 0; keybits < 64; keybits++) {
+			if ((lo >> keybits) == (hi >> keybits))
+				break;
+		}
+		if (keybits == 0)
+			keybits = 1;
+		key = lo & ~hammer2_keymask(keybits);
+		keybits--;
+		half = key + ((hammer2_key_t)1 << keybits);
+		for (i = 0; i < count; i++) {
+			b = hammer2_chain_slot_bref(node, base, i);
+			if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+				continue;
+			if (b->key < half)
+				nlow++;
+			else
+				nhigh++;
+		}
+		if (nhigh >= nlow)
+			key = half;
+		if (!hammer2_chain_range_ok(node, base, count, key, keybits,
+			nlive, nentries))
+			goto fallback;
+		while (keybits < 63 && keybits < fan)
+			keybits++;
+		key &= ~hammer2_keymask(keybits);
+	}
+	if (hammer2_chain_range_ok(node, base, count, key, keybits, nlive,
+		nentries))
+		goto found;
+	for (; data && keybits + fan <= 63;) {
+		keybits += fan;
+		key = small->key & ~hammer2_keymask(keybits);
+		if (hammer2_chain_range_ok(node, base, count, key, keybits,
+			nlive, nentries))
+			goto found;
+	}
+fallback:
+	anchor = key;
+	for (keybits = 63; keybits > 0; keybits--) {
+		key = anchor & ~hammer2_keymask(keybits);
+		if (hammer2_chain_range_ok(node, base, count, key, keybits,
+			nlive, nentries))
+			goto found;
+	}
+	return (EIO);
+found:
+	*keyp = key;
+	*keybitsp = keybits;
+	return (0);
+}
+
+/*
+ * Make room in a full node: move part of its entries into a new
+ * INDIRECT block that takes their place.
+ */
+static int
+hammer2_chain_create_indirect(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count)
+{
+	struct hammer2_dev *dev = node->ch_dev;
+	struct hammer2_chain_priv *np = node->ch_priv, *ip;
+	struct hammer2_blockref bref, *b, *ibase;
+	struct hammer2_chain *ind, *kid;
+	hammer2_key_t key, end;
+	size_t bytes;
+	int error, i, j, first = -1, keybits, nentries;
+
+	bytes = hammer2_chain_indirect_bytes(node, count);
+	nentries = (int)(bytes / HAMMER2_BLOCKREF_BYTES);
+	error = hammer2_chain_indirect_range(node, base, count, nentries, &key,
+	    &keybits);
+	if (error != 0) {
+		hammer2_log(dev, "hammer2: cannot split the full array of %s 0x%016jx",
+		    hammer2_bref_type_name(node->ch_bref.type),
+		    (uintmax_t)node->ch_bref.key);
+		return (error);
+	}
+	end = key + hammer2_keymask(keybits);
+	memset(&bref, 0, sizeof(bref));
+	bref.type = HAMMER2_BREF_TYPE_INDIRECT;
+	bref.key = key;
+	bref.keybits = (uint8_t)keybits;
+	bref.methods = HAMMER2_ENC_CHECK(HAMMER2_DEC_CHECK(
+	    node->ch_bref.methods));
+	ind = hammer2_chain_alloc(dev, &bref);
+	if (ind == NULL)
+		return (ENOMEM);
+	ip = ind->ch_priv;
+	ind->ch_data = hammer2_alloc(dev, bytes);
+	ip->cp_kids = hammer2_alloc(dev, sizeof(*ip->cp_kids) *
+	    (size_t)nentries);
+	if (ind->ch_data == NULL || ip->cp_kids == NULL) {
+		hammer2_chain_free(ind);
+		return (ENOMEM);
+	}
+	ind->ch_bytes = bytes;
+	memset(ind->ch_data, 0, bytes);
+	memset(ip->cp_kids, 0, sizeof(*ip->cp_kids) * (size_t)nentries);
+	ip->cp_nslots = nentries;
+	ip->cp_depth = np->cp_depth + 1;
+	ibase = ind->ch_data;
+	for (i = 0, j = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY || b->key < key ||
+		    hammer2_bref_key_end(b) > end)
+			continue;
+		if (first < 0)
+			first = i;
+		ibase[j] = *b;
+		if (b->modify_tid > ind->ch_bref.modify_tid)
+			ind->ch_bref.modify_tid = b->modify_tid;
+		kid = np->cp_kids[i];
+		if (kid != NULL) {
+			np->cp_kids[i] = NULL;
+			np->cp_nkids--;
+			kid->ch_parent = ind;
+			kid->ch_priv->cp_slot = j;
+			kid->ch_priv->cp_depth = ip->cp_depth + 1;
+			ip->cp_kids[j] = kid;
+			ip->cp_nkids++;
+			if (kid->ch_flags & HAMMER2_CHF_DIRTY)
+				ind->ch_flags |= HAMMER2_CHF_UPDATE;
+		}
+		memset(&base[i], 0, sizeof(base[i]));
+		j++;
+	}
+	base[first] = ind->ch_bref;
+	np->cp_kids[first] = ind;
+	np->cp_nkids++;
+	ind->ch_parent = node;
+	ip->cp_slot = first;
+	ind->ch_flags |= HAMMER2_CHF_MODIFIED;
+	hammer2_chain_mark_update(node);
+	((struct hammer2_rw *)dev->d_rw)->rw_dirty_bytes += bytes;
+	return (0);
+}
+
+/* Put a new child chain into node's array at the sorted position. */
+static void
+hammer2_chain_insert(struct hammer2_chain *node, struct hammer2_blockref *base,
+    int count, int empty, struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *np = node->ch_priv;
+	struct hammer2_blockref *b;
+	int i, pos;
+
+	/* pos: first live entry above the new key (count if none). */
+	for (pos = 0; pos < count; pos++) {
+		b = hammer2_chain_slot_bref(node, base, pos);
+		if (b->type != HAMMER2_BREF_TYPE_EMPTY &&
+		    b->key > chain->ch_bref.key)
+			break;
+	}
+	if (empty >= pos) {
+		/* Shift [pos, empty) one up. */
+		for (i = empty; i > pos; i--) {
+			base[i] = base[i - 1];
+			np->cp_kids[i] = np->cp_kids[i - 1];
+			if (np->cp_kids[i] != NULL)
+				np->cp_kids[i]->ch_priv->cp_slot = i;
+		}
+	} else {
+		/* Shift (empty, pos) one down. */
+		pos--;
+		for (i = empty; i < pos; i++) {
+			base[i] = base[i + 1];
+			np->cp_kids[i] = np->cp_kids[i + 1];
+			if (np->cp_kids[i] != NULL)
+				np->cp_kids[i]->ch_priv->cp_slot = i;
+		}
+	}
+	base[pos] = chain->ch_bref;
+	np->cp_kids[pos] = chain;
+	np->cp_nkids++;
+	chain->ch_parent = node;
+	chain->ch_priv->cp_slot = pos;
+	chain->ch_priv->cp_depth = np->cp_depth + 1;
+}
+
+/* An empty slot of node nearest to where key belongs, or -1. */
+static int
+hammer2_chain_find_empty(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, hammer2_key_t key)
+{
+	struct hammer2_blockref *b;
+	int i, best = -1, pos = count;
+
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type != HAMMER2_BREF_TYPE_EMPTY && b->key > key &&
+		    pos == count)
+			pos = i;
+	}
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type != HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		if (best < 0 || (i >= pos ? i - pos : pos - i) <
+		    (best >= pos ? best - pos : pos - best))
+			best = i;
+	}
+	return (best);
+}
+
+/*
+ * hammer2_chain_create - see hammer2_chain.h.  Returns 0, EEXIST,
+ * EINVAL (bad type/key, or parent without an array), EROFS, EIO, ENOMEM.
+ */
+int
+hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
+    int keybits, int type, size_t bytes, hammer2_tid_t mtid,
+    struct hammer2_chain **chainp)
+{
+	struct hammer2_dev *dev = parent->ch_dev;
+	struct hammer2_blockref bref, *base, *b;
+	struct hammer2_chain *node, *chain, *found;
+	hammer2_key_t kend, bend;
+	int count, error, i, empty;
+
+	*chainp = NULL;
+	error = hammer2_chain_writable(dev);
+	if (error != 0)
+		return (error);
+	if (parent->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if ((type != HAMMER2_BREF_TYPE_INODE && type != HAMMER2_BREF_TYPE_DATA &&
+		type != HAMMER2_BREF_TYPE_DIRENT) ||
+	    keybits < 0 || keybits > 63 || (key & hammer2_keymask(keybits)) != 0)
+		return (EINVAL);
+	if (type == HAMMER2_BREF_TYPE_INODE && bytes != HAMMER2_INODE_BYTES)
+		return (EINVAL);
+	kend = key + hammer2_keymask(keybits);
+	error = hammer2_chain_find(parent, key, kend, HAMMER2_LOOKUP_NODATA,
+	    &found);
+	if (error == 0) {
+		hammer2_chain_drop(found);
+		return (EEXIST);
+	}
+	if (error != ENOENT)
+		return (error);
+
+	memset(&bref, 0, sizeof(bref));
+	bref.type = (uint8_t)type;
+	bref.key = key;
+	bref.keybits = (uint8_t)keybits;
+	bref.modify_tid = mtid;
+	if (type == HAMMER2_BREF_TYPE_INODE)
+		bref.methods = HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64);
+	chain = hammer2_chain_alloc(dev, &bref);
+	if (chain == NULL)
+		return (ENOMEM);
+	if (type == HAMMER2_BREF_TYPE_INODE) {
+		chain->ch_data = hammer2_alloc(dev, bytes);
+		if (chain->ch_data == NULL) {
+			hammer2_chain_free(chain);
+			return (ENOMEM);
+		}
+		memset(chain->ch_data, 0, bytes);
+		chain->ch_bytes = bytes;
+	}
+
+	node = parent;
+again:
+	error = hammer2_chain_array(node, &base, &count);
+	if (error == 0 && count == 0)
+		error = EINVAL;
+	if (error == 0)
+		error = hammer2_chain_kids_init(node, base, count);
+	if (error != 0)
+		goto fail;
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		bend = hammer2_bref_key_end(b);
+		if (bend < key || b->key > kend)
+			continue;
+		if (b->type != HAMMER2_BREF_TYPE_INDIRECT || b->key > key ||
+		    bend < kend) {
+			error = EINVAL;
+			goto fail;
+		}
+		error = hammer2_chain_get_kid(node, base, count, i, &node);
+		if (error != 0)
+			goto fail;
+		goto again;
+	}
+	empty = hammer2_chain_find_empty(node, base, count, key);
+	if (empty < 0) {
+		error = hammer2_chain_create_indirect(node, base, count);
+		if (error != 0)
+			goto fail;
+		goto again;
+	}
+	hammer2_chain_insert(node, base, count, empty, chain);
+	chain->ch_flags |= HAMMER2_CHF_MODIFIED;
+	if (mtid > node->ch_bref.modify_tid)
+		node->ch_bref.modify_tid = mtid;
+	hammer2_chain_mark_update(node);
+	((struct hammer2_rw *)dev->d_rw)->rw_dirty_bytes += chain->ch_bytes;
+	chain->ch_refs = 1;
+	*chainp = chain;
+	return (0);
+
+fail:
+	hammer2_chain_free(chain);
+	hammer2_chain_release_idle(node);
+	return (error);
+}
+
+/*
+ * hammer2_chain_modify - see hammer2_chain.h.  Returns 0, EROFS, ENOENT
+ * (deleted chain), EIO or ENOMEM.
+ */
+int
+hammer2_chain_modify(struct hammer2_chain *chain, hammer2_tid_t mtid)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	int error;
+
+	error = hammer2_chain_writable(dev);
+	if (error != 0)
+		return (error);
+	if (chain->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if (chain->ch_flags & HAMMER2_CHF_VROOT)
+		return (EINVAL);
+	error = hammer2_chain_load(chain);
+	if (error != 0)
+		return (error);
+	if ((chain->ch_flags & HAMMER2_CHF_MODIFIED) == 0)
+		((struct hammer2_rw *)dev->d_rw)->rw_dirty_bytes +=
+		    chain->ch_bytes;
+	chain->ch_flags |= HAMMER2_CHF_MODIFIED;
+	if (mtid > chain->ch_bref.modify_tid)
+		chain->ch_bref.modify_tid = mtid;
+	hammer2_chain_mark_update(chain->ch_parent);
+	return (0);
+}
+
+/* Power-of-two physical size (>= 1 KiB) for len bytes. */
+static size_t
+hammer2_chain_block_bytes(size_t len)
+{
+	size_t bytes = (size_t)1 << HAMMER2_RADIX_MIN;
+
+	while (bytes < len)
+		bytes <<= 1;
+	return (bytes);
+}
+
+/* Copy chain's bref into its parent's array slot. */
+static void
+hammer2_chain_sync_bref(struct hammer2_chain *chain)
+{
+	struct hammer2_chain *parent = chain->ch_parent;
+	struct hammer2_blockref *base;
+	int count;
+
+	if (parent == NULL ||
+	    hammer2_chain_array(parent, &base, &count) != 0 ||
+	    chain->ch_priv->cp_slot >= count)
+		return;
+	base[chain->ch_priv->cp_slot] = chain->ch_bref;
+}
+
+/*
+ * hammer2_chain_write_data - see hammer2_chain.h.  Returns 0, EINVAL,
+ * EROFS, ENOSPC, EIO (device write; nothing changed) or ENOMEM.
+ */
+int
+hammer2_chain_write_data(struct hammer2_chain *chain, const void *buf,
+    size_t len, uint8_t methods, hammer2_tid_t mtid)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	struct hammer2_rw *rw = dev->d_rw;
+	struct hammer2_blockref bref;
+	hammer2_off_t off;
+	size_t bytes;
+	void *block;
+	int error;
+
+	error = hammer2_chain_writable(dev);
+	if (error != 0)
+		return (error);
+	if (chain->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if ((chain->ch_bref.type != HAMMER2_BREF_TYPE_DATA &&
+		chain->ch_bref.type != HAMMER2_BREF_TYPE_DIRENT) ||
+	    len == 0 || len > HAMMER2_PBUFSIZE)
+		return (EINVAL);
+	bytes = hammer2_chain_block_bytes(len);
+	block = hammer2_alloc(dev, bytes);
+	if (block == NULL)
+		return (ENOMEM);
+	memcpy(block, buf, len);
+	memset((char *)block + len, 0, bytes - len);
+	error = hammer2_freemap_alloc(dev, chain->ch_bref.type, bytes, &off);
+	if (error != 0)
+		goto out;
+	bref = chain->ch_bref;
+	bref.methods = methods;
+	bref.data_off = off;
+	bref.mirror_tid = dev->d_voldata.mirror_tid + 1;
+	if (mtid > bref.modify_tid)
+		bref.modify_tid = mtid;
+	hammer2_bref_set_check(&bref, block, bytes);
+	hammer2_chain_bcache_forget(dev, off);
+	error = dev->d_ops->dop_write(dev->d_arg, block, bytes,
+	    hammer2_bref_offset(&bref));
+	if (error != 0) {
+		hammer2_log(dev, "hammer2: %s block at 0x%016jx: device write error %d",
+		    hammer2_bref_type_name(bref.type), (uintmax_t)off, error);
+		hammer2_freemap_free_uncommitted(dev, off);
+		error = EIO;
+		goto out;
+	}
+	rw->rw_nwrites++;
+	rw->rw_nbytes += bytes;
+	rw->rw_dirty_bytes += bytes;
+	if (hammer2_chain_bref_is_fresh(dev, &chain->ch_bref))
+		hammer2_freemap_free_uncommitted(dev, chain->ch_bref.data_off);
+	chain->ch_bref = bref;
+	hammer2_chain_sync_bref(chain);
+	if (chain->ch_parent != NULL &&
+	    bref.modify_tid > chain->ch_parent->ch_bref.modify_tid)
+		chain->ch_parent->ch_bref.modify_tid = bref.modify_tid;
+	hammer2_chain_mark_update(chain->ch_parent);
+out:
+	hammer2_free(dev, block, bytes);
+	return (error);
+}
+
+/*
+ * Give back the fresh blocks below a chain that is being deleted: its
+ * own (DATA/DIRENT) and those in the arrays of its dirty descendants
+ * (clean arrays cannot hold fresh brefs).
+ */
+static void
+hammer2_chain_free_fresh(struct hammer2_chain *chain)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	struct hammer2_blockref *base, *b;
+	int count, i;
+
+	if (hammer2_chain_bref_is_fresh(dev, &chain->ch_bref))
+		hammer2_freemap_free_uncommitted(dev, chain->ch_bref.data_off);
+	if ((chain->ch_flags & HAMMER2_CHF_DIRTY) == 0 ||
+	    chain->ch_data == NULL ||
+	    hammer2_chain_array(chain, &base, &count) != 0)
+		return;
+	for (i = 0; i < count; i++) {
+		if (cp->cp_kids != NULL && i < cp->cp_nslots &&
+		    cp->cp_kids[i] != NULL) {
+			hammer2_chain_free_fresh(cp->cp_kids[i]);
+			continue;
+		}
+		b = &base[i];
+		if (b->type != HAMMER2_BREF_TYPE_EMPTY &&
+		    hammer2_chain_bref_is_fresh(dev, b))
+			hammer2_freemap_free_uncommitted(dev, b->data_off);
+	}
+}
+
+/*
+ * Mark chain and everything below it in memory deleted and cut them
+ * loose; unreferenced ones are freed.
+ */
+static void
+hammer2_chain_kill_tree(struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	struct hammer2_chain *kid;
+	int i;
+
+	chain->ch_flags &= ~HAMMER2_CHF_DIRTY;
+	chain->ch_flags |= HAMMER2_CHF_DELETED;
+	for (i = 0; cp->cp_kids != NULL && i < cp->cp_nslots; i++) {
+		kid = cp->cp_kids[i];
+		if (kid == NULL)
+			continue;
+		hammer2_chain_detach(kid);
+		hammer2_chain_kill_tree(kid);
+		if (kid->ch_refs == 0)
+			hammer2_chain_free(kid);
+	}
+}
+
+/* Remove chain from its parent's array and the kids table. */
+static void
+hammer2_chain_unlink(struct hammer2_chain *chain, hammer2_tid_t mtid)
+{
+	struct hammer2_chain *parent = chain->ch_parent;
+	struct hammer2_blockref *base;
+	int count;
+
+	if (parent == NULL)
+		return;
+	if (hammer2_chain_array(parent, &base, &count) == 0 &&
+	    chain->ch_priv->cp_slot < count)
+		memset(&base[chain->ch_priv->cp_slot], 0, sizeof(*base));
+	hammer2_chain_detach(chain);
+	if (mtid > parent->ch_bref.modify_tid)
+		parent->ch_bref.modify_tid = mtid;
+	hammer2_chain_mark_update(parent);
+}
+
+static bool
+hammer2_chain_array_is_empty(struct hammer2_chain *node)
+{
+	struct hammer2_blockref *base;
+	int count, i;
+
+	if (hammer2_chain_array(node, &base, &count) != 0)
+		return (false);
+	for (i = 0; i < count; i++) {
+		if (hammer2_chain_slot_bref(node, base, i)->type !=
+		    HAMMER2_BREF_TYPE_EMPTY)
+			return (false);
+	}
+	return (true);
+}
+
+/*
+ * hammer2_chain_delete - see hammer2_chain.h.  Indirect blocks left
+ * empty are removed too.  Returns 0, EROFS, EINVAL or ENOENT.
+ */
+int
+hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	struct hammer2_chain *parent;
+	int error;
+
+	error = hammer2_chain_writable(dev);
+	if (error != 0)
+		return (error);
+	if (chain->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if ((chain->ch_flags & HAMMER2_CHF_VROOT) ||
+	    chain->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT ||
+	    chain->ch_parent == NULL)
+		return (EINVAL);
+	hammer2_chain_free_fresh(chain);
+	parent = chain->ch_parent;
+	hammer2_chain_unlink(chain, mtid);
+	hammer2_chain_kill_tree(chain);
+	while (parent->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT &&
+	    (parent->ch_flags & HAMMER2_CHF_VROOT) == 0 &&
+	    parent->ch_refs == 0 && parent->ch_parent != NULL &&
+	    hammer2_chain_array_is_empty(parent)) {
+		chain = parent;
+		parent = chain->ch_parent;
+		hammer2_chain_unlink(chain, mtid);
+		hammer2_chain_kill_tree(chain);
+		hammer2_chain_free(chain);
+	}
+	return (0);
+}
+
+/*
+ * hammer2_chain_sweep - free every idle chain at or below chain (after
+ * a flush made them clean).
+ */
+void
+hammer2_chain_sweep(struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	struct hammer2_chain *kid;
+	int i;
+
+	for (i = 0; cp->cp_kids != NULL && i < cp->cp_nslots; i++) {
+		kid = cp->cp_kids[i];
+		if (kid == NULL)
+			continue;
+		hammer2_chain_sweep(kid);
+		if (hammer2_chain_is_idle(kid)) {
+			hammer2_chain_detach(kid);
+			hammer2_chain_free(kid);
+		}
+	}
+}
+
+/* Free chain and every descendant in memory, referenced or not. */
+static void
+hammer2_chain_free_tree(struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	struct hammer2_chain *kid;
+	int i;
+
+	for (i = 0; cp->cp_kids != NULL && i < cp->cp_nslots; i++) {
+		kid = cp->cp_kids[i];
+		if (kid == NULL)
+			continue;
+		hammer2_chain_detach(kid);
+		hammer2_chain_free_tree(kid);
+	}
+	hammer2_chain_free(chain);
+}
+
+/*
+ * hammer2_chain_free_all - free every chain and the write-side state
+ * without committing (also rw_fini, called by hammer2_dev_unmount).
+ * Chains still referenced by callers are freed too: the dev is going
+ * away.
+ */
+void
+hammer2_chain_free_all(struct hammer2_dev *dev)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+
+	if (rw == NULL)
+		return;
+	if (rw->rw_writable)
+		hammer2_freemap_fini(dev);
+	if (rw->rw_vroot != NULL)
+		hammer2_chain_free_tree(rw->rw_vroot);
+	dev->d_rw = NULL;
+	hammer2_free(dev, rw, sizeof(*rw));
 }

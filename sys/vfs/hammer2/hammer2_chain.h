@@ -88,7 +88,11 @@ struct hammer2_chain {
 };
 
 /*
- * Write-side state of a dev (dev->d_rw), created by hammer2_rw_mount().
+ * Write-side state of a dev (dev->d_rw), created by hammer2_rw_mount(),
+ * or by the first hammer2_chain_vroot() on a read-only dev (then only
+ * lookups work: rw_writable is 0 and every change returns EROFS).
+ * hammer2_dev_unmount() calls rw_fini, which frees it all without
+ * committing.
  */
 struct hammer2_rw {
 	struct hammer2_chain	*rw_vroot;	/* volume root pseudo chain */
@@ -98,6 +102,10 @@ struct hammer2_rw {
 	uint64_t		 rw_dirty_bytes; /* written since last commit */
 	uint64_t		 rw_ncommits;	/* statistics */
 	void			*rw_freemap;	/* hammer2_freemap.c's state */
+	int			 rw_writable;	/* hammer2_rw_mount() done */
+	uint64_t		 rw_nwrites;	/* statistics: block writes */
+	uint64_t		 rw_nbytes;	/* statistics: bytes written */
+	void	(*rw_fini)(struct hammer2_dev *); /* hammer2_dev_unmount */
 };
 
 /*

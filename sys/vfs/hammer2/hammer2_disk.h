@@ -16,7 +16,7 @@
  * names a block by media offset | size radix and carries its check code.
  *
  * Invariants: nothing here is ever interpreted without validation; readers
- * treat every field as untrusted input (see hammer2_chain.c).
+ * treat every field as untrusted input (see hammer2_scan.c).
  *
  * Locking: none; plain data.
  *

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "hammer2.h"
+#include "hammer2_chain.h"
 #include "hammer2_codec.h"
 
 static uint32_t
@@ -176,12 +177,19 @@ hammer2_dev_mount(struct hammer2_dev *dev)
 	return (0);
 }
 
-/* hammer2_dev_unmount - release the block cache. */
+/*
+ * hammer2_dev_unmount - release the write-side state (without
+ * committing: hammer2_rw_unmount() commits) and the block cache.
+ */
 void
 hammer2_dev_unmount(struct hammer2_dev *dev)
 {
+	struct hammer2_rw *rw = dev->d_rw;
 	struct hammer2_bcache_ent *bc;
 	int i;
+
+	if (rw != NULL && rw->rw_fini != NULL)
+		rw->rw_fini(dev);
 
 	if (dev->d_bcache == NULL)
 		return;

@@ -1,0 +1,60 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * hammer2_chain_priv.h - what hammer2_chain.c and hammer2_flush.c share
+ * and nobody else should touch.
+ *
+ * Model: a chain that has an array (the volume root, an INODE with a
+ * blockset, an INDIRECT block) keeps its array in ch_data and a parallel
+ * table cp_kids of the children that are in memory, indexed by array
+ * slot.  The array is the truth for the children that are not in memory;
+ * for a child in memory the child's ch_bref is the truth and is copied
+ * into the array slot whenever it changes (write_data) or at the latest
+ * by the flush (modified INODE/INDIRECT children get their new location
+ * there).
+ *
+ * Invariants: kids[i] != NULL implies kids[i]->ch_parent == this chain
+ * and kids[i]->ch_priv->cp_slot == i; cp_nkids counts the non-NULL
+ * entries; a chain with MODIFIED or UPDATE set has UPDATE set on every
+ * ancestor; a block is "fresh" (allocated by the open transaction, freed
+ * at once when replaced) iff its bref's mirror_tid is above the header's.
+ *
+ * Locking: none; see hammer2_chain.h.
+ *
+ * More: docs/design/hammer2-write.md.
+ */
+
+#ifndef _VFS_HAMMER2_HAMMER2_CHAIN_PRIV_H_
+#define _VFS_HAMMER2_HAMMER2_CHAIN_PRIV_H_
+
+#include "hammer2_chain.h"
+
+/* clang-format off */
+#define HAMMER2_CHAIN_MAXDEPTH	64	/* chain nesting (loop guard) */
+#define HAMMER2_CHAIN_VOLUME	255	/* ch_bref.type of the volume root */
+#define HAMMER2_CHF_DIRTY	(HAMMER2_CHF_MODIFIED | HAMMER2_CHF_UPDATE)
+
+struct hammer2_chain_priv {
+	struct hammer2_chain	**cp_kids;	/* per array slot, or NULL */
+	int			 cp_nslots;	/* entries of cp_kids */
+	int			 cp_nkids;	/* non-NULL entries */
+	int			 cp_slot;	/* index in the parent's array */
+	int			 cp_depth;	/* 0: volume root */
+};
+/* clang-format on */
+
+struct hammer2_rw *hammer2_rw_state(struct hammer2_dev *dev);
+int hammer2_chain_array(struct hammer2_chain *chain,
+    struct hammer2_blockref **basep, int *countp);
+int hammer2_chain_load(struct hammer2_chain *chain);
+bool hammer2_chain_bref_is_fresh(struct hammer2_dev *dev,
+    const struct hammer2_blockref *bref);
+void hammer2_chain_bcache_forget(struct hammer2_dev *dev, hammer2_off_t off);
+void hammer2_chain_detach(struct hammer2_chain *chain);
+void hammer2_chain_sweep(struct hammer2_chain *chain);
+void hammer2_chain_free_all(struct hammer2_dev *dev);
+
+#endif /* !_VFS_HAMMER2_HAMMER2_CHAIN_PRIV_H_ */

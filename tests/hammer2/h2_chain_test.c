@@ -1,0 +1,1497 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * h2_chain_test.c - tests of the HAMMER2 chain layer and commit
+ * (hammer2_chain.c, hammer2_flush.c) on images made by newfs_hammer2,
+ * built with ASan/UBSan.
+ *
+ * Model: each subcommand is one scenario on a fresh image: thousands of
+ * inode-like leaves in the DATA PFS root (indirect splits at several
+ * levels), a sparse file of DATA blocks over 64 GiB of keys, directory
+ * entries with embedded and block-stored names; modifies, deletes and
+ * re-writes; commits, re-opens, and comparison of everything against an
+ * in-memory model through the chain lookups AND the read-only path
+ * (hammer2_inode_lookup, hammer2_dir_lookup, hammer2_tree_scan); fsck
+ * after every commit.  Crash cases use a devops wrapper that stops
+ * writing (or tears a write) after N writes.  CHECK() records a failure
+ * and goes on; exit 1 on any failure.
+ *
+ * Usage: h2_chain_test SCENARIO IMAGE FSCK_PATH
+ *
+ * More: tests/suites/hammer2-chain.sh, docs/design/hammer2-write.md.
+ */
+
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hammer2.h"
+#include "hammer2_chain_priv.h"
+#include "libhammer2.h"
+
+#define INUM0	 1024		/* first test inode number */
+#define NINO	 3000		/* inodes of the first commit */
+#define NINO_MAX 3400		/* plus those created later */
+#define FILE_INUM 500		/* the sparse file */
+#define NDATA	 400		/* its DATA blocks */
+#define BLK	 65536
+
+static int nchecks, nfailed;
+static const char *img_path, *fsck_path;
+
+#define CHECK(e) do {							\
+	nchecks++;							\
+	if (!(e)) {							\
+		nfailed++;						\
+		printf("FAILED %s:%d: %s\n", __func__, __LINE__, #e);	\
+	}								\
+} while (0)
+
+#define CHECK_ERR(call, want) do {					\
+	int _e = (call);						\
+	nchecks++;							\
+	if (_e != (want)) {						\
+		nfailed++;						\
+		printf("FAILED %s:%d: %s = %d (%s), want %d\n",		\
+		    __func__, __LINE__, #call, _e, strerror(_e), (want)); \
+	}								\
+} while (0)
+
+/* What the image should hold. */
+struct model {
+	uint32_t	m_ino_gen[NINO_MAX];	/* 0: absent */
+	hammer2_key_t	m_dirent_key[NINO_MAX];	/* 0: no entry */
+	uint32_t	m_data_gen[NDATA];	/* 0: hole */
+};
+
+static hammer2_tid_t next_mtid = 1000;
+
+/* ---- devops wrapper: stop (or tear) writes after a limit ---------- */
+
+static const struct hammer2_devops *real_ops;
+static struct hammer2_devops wrap_ops;
+static long wrap_writes;	/* writes seen */
+static long wrap_limit = -1;	/* writes let through; -1: all */
+static int wrap_torn;		/* write number wrap_limit goes half */
+static int wrap_fail;		/* writes beyond the limit fail (EIO) */
+
+static int
+wrap_write(void *arg, const void *buf, size_t len, uint64_t off)
+{
+	long n = wrap_writes++;
+
+	if (wrap_limit < 0 || n < wrap_limit)
+		return (real_ops->dop_write(arg, buf, len, off));
+	if (n == wrap_limit && wrap_torn)
+		return (real_ops->dop_write(arg, buf, len > 512 ? 512 : len,
+		    off));
+	return (wrap_fail ? EIO : 0);
+}
+
+static void
+wrap_install(struct hammer2_dev *dev)
+{
+	real_ops = dev->d_ops;
+	wrap_ops = *real_ops;
+	wrap_ops.dop_write = wrap_write;
+	dev->d_ops = &wrap_ops;
+	wrap_writes = 0;
+	wrap_limit = -1;
+	wrap_torn = 0;
+	wrap_fail = 0;
+}
+
+/* ---- helpers ------------------------------------------------------ */
+
+static struct hammer2_dev *
+dev_open(int rw)
+{
+	struct hammer2_dev *dev;
+	int error;
+
+	error = h2_host_open(img_path, rw ? H2_HOST_RDWR : 0, &dev);
+	if (error != 0) {
+		printf("FAILED: open %s: %s\n", img_path, strerror(error));
+		nfailed++;
+		return (NULL);
+	}
+	if (rw) {
+		error = hammer2_rw_mount(dev);
+		CHECK_ERR(error, 0);
+	}
+	return (dev);
+}
+
+static int
+run_fsck(const char *why)
+{
+	char cmd[1024];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s %s > /tmp/h2_chain_fsck.%d 2>&1",
+	    fsck_path, img_path, (int)getpid());
+	rc = system(cmd);
+	nchecks++;
+	if (rc != 0) {
+		nfailed++;
+		printf("FAILED: fsck after %s:\n", why);
+		snprintf(cmd, sizeof(cmd), "tail -n 30 /tmp/h2_chain_fsck.%d",
+		    (int)getpid());
+		if (system(cmd) != 0)
+			printf("(no fsck output)\n");
+	}
+	snprintf(cmd, sizeof(cmd), "/tmp/h2_chain_fsck.%d", (int)getpid());
+	unlink(cmd);
+	return (rc);
+}
+
+/* The PFS root chain labelled label (referenced), or NULL. */
+static struct hammer2_chain *
+pfs_find(struct hammer2_chain *vroot, const char *label)
+{
+	struct hammer2_chain *sroot, *c, *found = NULL;
+	struct hammer2_inode_data *ip;
+	int error;
+
+	error = hammer2_chain_lookup(vroot, 0, HAMMER2_KEY_MAX, 0, &sroot);
+	CHECK_ERR(error, 0);
+	if (error != 0)
+		return (NULL);
+	CHECK(sroot->ch_bref.type == HAMMER2_BREF_TYPE_INODE);
+	error = hammer2_chain_lookup(sroot, 0, HAMMER2_KEY_MAX, 0, &c);
+	while (error == 0) {
+		ip = c->ch_data;
+		if (c->ch_bref.type == HAMMER2_BREF_TYPE_INODE &&
+		    ip->meta.name_len == strlen(label) &&
+		    memcmp(ip->filename, label, strlen(label)) == 0) {
+			found = c;
+			break;
+		}
+		error = hammer2_chain_next(sroot, c, HAMMER2_KEY_MAX, 0, &c);
+	}
+	hammer2_chain_drop(sroot);
+	CHECK(found != NULL);
+	return (found);
+}
+
+static void
+ino_fill(struct hammer2_inode_data *ip, hammer2_tid_t inum, uint32_t gen)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->meta.version = HAMMER2_INODE_VERSION_ONE;
+	ip->meta.type = HAMMER2_OBJTYPE_REGFILE;
+	ip->meta.inum = inum;
+	ip->meta.mode = 0600 | (gen & 077);
+	ip->meta.uflags = gen;
+	ip->meta.ctime = inum * 1000 + gen;
+	ip->meta.mtime = ip->meta.ctime;
+	ip->meta.nlinks = 0;	/* dirent_create() links it */
+	ip->meta.iparent = HAMMER2_PFSROOT_INUM;
+	ip->meta.comp_algo = HAMMER2_COMP_NONE;
+	ip->meta.check_algo = HAMMER2_CHECK_XXHASH64;
+	ip->meta.name_len = (uint16_t)snprintf((char *)ip->filename,
+	    sizeof(ip->filename), "f%ju", (uintmax_t)inum);
+}
+
+static bool
+ino_matches(const struct hammer2_inode_data *ip, hammer2_tid_t inum,
+    uint32_t gen)
+{
+	return (ip->meta.inum == inum && ip->meta.uflags == gen &&
+	    ip->meta.ctime == inum * 1000 + gen &&
+	    ip->meta.type == HAMMER2_OBJTYPE_REGFILE &&
+	    ip->meta.mode == (0600 | (gen & 077)));
+}
+
+static uint64_t
+data_off(int k)
+{
+	return ((uint64_t)k * 97 * BLK + ((uint64_t)(k % 5) << 34));
+}
+
+/* The k whose data_off() is key, or -1. */
+static int
+data_index(hammer2_key_t key)
+{
+	uint64_t k = (key & ((1ULL << 34) - 1)) / BLK / 97;
+
+	if (k >= NDATA || data_off((int)k) != key)
+		return (-1);
+	return ((int)k);
+}
+
+static size_t
+data_len(int k, uint32_t gen)
+{
+	size_t len = 1024 + ((size_t)k * 37 + gen * 101) % 64512;
+
+	return (k % 3 == 0 ? BLK : len);
+}
+
+static void
+data_fill(uint8_t *buf, int k, uint32_t gen)
+{
+	size_t i, len = data_len(k, gen);
+
+	memset(buf, 0, BLK);
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(k * 131 + gen * 17 + i * 7 + (i >> 8));
+}
+
+static bool
+dirent_is_long(int i)
+{
+	return (i % 30 == 0);
+}
+
+static size_t
+dirent_name(int i, char *buf, size_t len)
+{
+	if (dirent_is_long(i))
+		return ((size_t)snprintf(buf, len,
+		    "a-long-name-that-does-not-fit-into-the-blockref-check-area-%0*d",
+		    40, INUM0 + i));
+	return ((size_t)snprintf(buf, len, "name-%d", INUM0 + i));
+}
+
+/* ---- operations ----------------------------------------------------- */
+
+static int
+ino_create(struct hammer2_chain *pfs, int i, uint32_t gen)
+{
+	struct hammer2_chain *c;
+	int error;
+
+	error = hammer2_chain_create(pfs, INUM0 + i, 0, HAMMER2_BREF_TYPE_INODE,
+	    HAMMER2_INODE_BYTES, next_mtid++, &c);
+	if (error != 0)
+		return (error);
+	ino_fill(c->ch_data, INUM0 + i, gen);
+	hammer2_chain_drop(c);
+	return (0);
+}
+
+static int
+ino_modify(struct hammer2_chain *pfs, int i, uint32_t gen)
+{
+	struct hammer2_chain *c;
+	int error;
+
+	error = hammer2_chain_lookup(pfs, INUM0 + i, INUM0 + i, 0, &c);
+	if (error != 0)
+		return (error);
+	error = hammer2_chain_modify(c, next_mtid++);
+	if (error == 0) {
+		uint64_t nlinks = ((struct hammer2_inode_data *)c->ch_data)
+		    ->meta.nlinks;
+
+		ino_fill(c->ch_data, INUM0 + i, gen);
+		((struct hammer2_inode_data *)c->ch_data)->meta.nlinks = nlinks;
+	}
+	hammer2_chain_drop(c);
+	return (error);
+}
+
+static int
+key_delete(struct hammer2_chain *parent, hammer2_key_t key)
+{
+	struct hammer2_chain *c;
+	int error;
+
+	error = hammer2_chain_lookup(parent, key, key, HAMMER2_LOOKUP_NODATA,
+	    &c);
+	if (error != 0)
+		return (error);
+	error = hammer2_chain_delete(c, next_mtid++);
+	hammer2_chain_drop(c);
+	return (error);
+}
+
+static int
+dirent_create(struct hammer2_chain *pfs, int i, hammer2_key_t *keyp)
+{
+	char name[256];
+	size_t len = dirent_name(i, name, sizeof(name));
+	hammer2_key_t key = hammer2_dirhash(name, len);
+	struct hammer2_chain *c;
+	int error;
+
+	for (;;) {
+		error = hammer2_chain_create(pfs, key, 0,
+		    HAMMER2_BREF_TYPE_DIRENT, 0, next_mtid++, &c);
+		if (error != EEXIST)
+			break;
+		key++;
+	}
+	if (error != 0)
+		return (error);
+	c->ch_bref.embed.dirent.inum = INUM0 + i;
+	c->ch_bref.embed.dirent.namlen = (uint16_t)len;
+	c->ch_bref.embed.dirent.type = HAMMER2_OBJTYPE_REGFILE;
+	if (len <= HAMMER2_DIRENT_INLINE_MAX)
+		memcpy(c->ch_bref.check.buf, name, len);
+	else
+		error = hammer2_chain_write_data(c, name, len,
+		    HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64), next_mtid++);
+	hammer2_chain_drop(c);
+	*keyp = key;
+	if (error != 0)
+		return (error);
+	/* The inode now has one link. */
+	error = hammer2_chain_lookup(pfs, INUM0 + i, INUM0 + i, 0, &c);
+	if (error != 0)
+		return (error);
+	error = hammer2_chain_modify(c, next_mtid++);
+	if (error == 0)
+		((struct hammer2_inode_data *)c->ch_data)->meta.nlinks = 1;
+	hammer2_chain_drop(c);
+	return (error);
+}
+
+static int
+data_put(struct hammer2_chain *file, int k, uint32_t gen, uint8_t *buf)
+{
+	struct hammer2_chain *c;
+	uint64_t off = data_off(k);
+	int error;
+
+	error = hammer2_chain_lookup(file, off, off, 0, &c);
+	if (error == ENOENT)
+		error = hammer2_chain_create(file, off, HAMMER2_LBUFRADIX,
+		    HAMMER2_BREF_TYPE_DATA, 0, next_mtid++, &c);
+	if (error != 0)
+		return (error);
+	data_fill(buf, k, gen);
+	error = hammer2_chain_write_data(c, buf, data_len(k, gen),
+	    HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64) |
+	    HAMMER2_ENC_COMP(HAMMER2_COMP_NONE), next_mtid++);
+	hammer2_chain_drop(c);
+	return (error);
+}
+
+/* The sparse file's inode chain (referenced), created if asked. */
+static struct hammer2_chain *
+file_get(struct hammer2_chain *pfs, bool create)
+{
+	struct hammer2_inode_data *ip;
+	struct hammer2_chain *c;
+	int error;
+
+	error = hammer2_chain_lookup(pfs, FILE_INUM, FILE_INUM, 0, &c);
+	if (error == ENOENT && create) {
+		error = hammer2_chain_create(pfs, FILE_INUM, 0,
+		    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, next_mtid++,
+		    &c);
+		if (error == 0) {
+			ino_fill(c->ch_data, FILE_INUM, 1);
+			ip = c->ch_data;
+			ip->meta.size = data_off(NDATA - 1) + BLK;
+		}
+	}
+	CHECK_ERR(error, 0);
+	return (error == 0 ? c : NULL);
+}
+
+/* ---- verification --------------------------------------------------- */
+
+/*
+ * Check the in-memory tree below node: kids table consistent with the
+ * array, arrays sorted and non-overlapping, children inside [lo, hi].
+ * Returns the number of violations.
+ */
+static int
+tree_check(struct hammer2_chain *node, hammer2_key_t lo, hammer2_key_t hi)
+{
+	struct hammer2_chain_priv *cp = node->ch_priv;
+	struct hammer2_blockref *base, *b, *prev = NULL;
+	struct hammer2_chain *kid;
+	int bad = 0, count, i;
+
+	if (node->ch_data == NULL ||
+	    hammer2_chain_array(node, &base, &count) != 0 || count == 0)
+		return (0);
+	for (i = 0; i < count; i++) {
+		kid = cp->cp_kids != NULL ? cp->cp_kids[i] : NULL;
+		b = kid != NULL ? &kid->ch_bref : &base[i];
+		if (kid != NULL && (kid->ch_parent != node ||
+			kid->ch_priv->cp_slot != i ||
+			kid->ch_bref.type != base[i].type ||
+			kid->ch_bref.key != base[i].key ||
+			kid->ch_bref.keybits != base[i].keybits)) {
+			printf("  tree_check: slot %d of 0x%jx/%u: kid mismatch\n",
+			    i, (uintmax_t)node->ch_bref.key,
+			    node->ch_bref.keybits);
+			bad++;
+		}
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		if (b->key < lo || hammer2_bref_key_end(b) > hi ||
+		    (prev != NULL && hammer2_bref_key_end(prev) >= b->key)) {
+			printf("  tree_check: slot %d (0x%jx/%u) of 0x%jx/%u: out of range or order\n",
+			    i, (uintmax_t)b->key, b->keybits,
+			    (uintmax_t)node->ch_bref.key, node->ch_bref.keybits);
+			bad++;
+		}
+		prev = b;
+		if (kid != NULL && kid->ch_bref.type ==
+		    HAMMER2_BREF_TYPE_INDIRECT)
+			bad += tree_check(kid, b->key, hammer2_bref_key_end(b));
+		else if (kid != NULL)
+			bad += tree_check(kid, 0, HAMMER2_KEY_MAX);
+	}
+	return (bad);
+}
+
+
+/* Through the chain layer: inode index, dirents, file data. */
+static void
+verify_chains(struct hammer2_dev *dev, const struct model *m)
+{
+	struct hammer2_chain *vroot, *pfs, *c, *file;
+	uint8_t *want, *got;
+	int error, i, k, n = 0, want_n = 0;
+
+	vroot = hammer2_chain_vroot(dev);
+	CHECK(vroot != NULL);
+	if (vroot == NULL)
+		return;
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		goto out_vroot;
+	CHECK(tree_check(vroot, 0, HAMMER2_KEY_MAX) == 0);
+	/* Iteration over the whole inode range. */
+	for (i = 0; i < NINO_MAX; i++)
+		want_n += m->m_ino_gen[i] != 0;
+	error = hammer2_chain_lookup(pfs, INUM0, INUM0 + NINO_MAX - 1, 0, &c);
+	while (error == 0) {
+		i = (int)(c->ch_bref.key - INUM0);
+		CHECK(c->ch_bref.type == HAMMER2_BREF_TYPE_INODE);
+		CHECK(i >= 0 && i < NINO_MAX && m->m_ino_gen[i] != 0);
+		if (i >= 0 && i < NINO_MAX && m->m_ino_gen[i] != 0 &&
+		    !ino_matches(c->ch_data, INUM0 + i, m->m_ino_gen[i])) {
+			printf("FAILED: inode %d content\n", INUM0 + i);
+			nfailed++;
+		}
+		n++;
+		error = hammer2_chain_next(pfs, c, INUM0 + NINO_MAX - 1, 0, &c);
+	}
+	CHECK_ERR(error, ENOENT);
+	CHECK(n == want_n);
+	if (n != want_n)
+		printf("  iterated %d inodes, model has %d\n", n, want_n);
+	/* Point lookups, present and absent. */
+	for (i = 0; i < NINO_MAX; i += 7) {
+		error = hammer2_chain_lookup(pfs, INUM0 + i, INUM0 + i, 0, &c);
+		CHECK_ERR(error, m->m_ino_gen[i] ? 0 : ENOENT);
+		if (error == 0)
+			hammer2_chain_drop(c);
+	}
+	/* Directory entries. */
+	for (i = 0; i < NINO_MAX; i++) {
+		if (m->m_dirent_key[i] == 0)
+			continue;
+		error = hammer2_chain_lookup(pfs, m->m_dirent_key[i],
+		    m->m_dirent_key[i], 0, &c);
+		CHECK_ERR(error, 0);
+		if (error != 0)
+			continue;
+		CHECK(c->ch_bref.type == HAMMER2_BREF_TYPE_DIRENT);
+		CHECK(c->ch_bref.embed.dirent.inum == (hammer2_tid_t)INUM0 + i);
+		hammer2_chain_drop(c);
+	}
+	/* File data. */
+	file = file_get(pfs, false);
+	want = malloc(BLK);
+	got = malloc(BLK);
+	if (file != NULL && want != NULL && got != NULL) {
+		hammer2_key_t last = 0;
+		int nseen = 0, nwant = 0;
+
+		for (k = 0; k < NDATA; k++)
+			nwant += m->m_data_gen[k] != 0;
+		error = hammer2_chain_lookup(file, 0, HAMMER2_KEY_MAX, 0, &c);
+		while (error == 0) {
+			k = data_index(c->ch_bref.key);
+			CHECK(nseen == 0 || c->ch_bref.key > last);
+			last = c->ch_bref.key;
+			nseen++;
+			CHECK(k >= 0 && m->m_data_gen[k] != 0);
+			if (k >= 0 && m->m_data_gen[k] != 0) {
+				data_fill(want, k, m->m_data_gen[k]);
+				CHECK_ERR(hammer2_data_read(dev, &c->ch_bref,
+				    got, BLK), 0);
+				CHECK(memcmp(want, got, BLK) == 0);
+			}
+			error = hammer2_chain_next(file, c, HAMMER2_KEY_MAX, 0,
+			    &c);
+		}
+		CHECK_ERR(error, ENOENT);
+		CHECK(nseen == nwant);
+	}
+	free(want);
+	free(got);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+out_vroot:
+	hammer2_chain_drop(vroot);
+}
+
+struct scan_arg {
+	struct hammer2_dev	*sa_dev;
+	const struct model	*sa_m;
+	int			 sa_k;
+	int			 sa_bad;
+	int			 sa_n;
+	int			 sa_maxdepth;
+	int			 sa_nind;
+	int			 sa_sp;
+	hammer2_key_t		 sa_stack[64];	/* ends of open indirects */
+	uint8_t			*sa_want, *sa_got;
+};
+
+static int
+scan_data_cb(void *arg, const struct hammer2_blockref *bref, int error)
+{
+	struct scan_arg *sa = arg;
+	const struct model *m = sa->sa_m;
+
+	(void)error;
+	while (sa->sa_sp > 0 && sa->sa_stack[sa->sa_sp - 1] < bref->key)
+		sa->sa_sp--;
+	if (bref->type == HAMMER2_BREF_TYPE_INDIRECT) {
+		sa->sa_nind++;
+		if (sa->sa_sp < 64)
+			sa->sa_stack[sa->sa_sp++] = hammer2_bref_key_end(bref);
+		if (sa->sa_sp > sa->sa_maxdepth)
+			sa->sa_maxdepth = sa->sa_sp;
+		return (0);
+	}
+	if (sa->sa_m == NULL) {
+		sa->sa_n++;
+		return (0);
+	}
+	sa->sa_k = data_index(bref->key);
+	if (sa->sa_k < 0 || m->m_data_gen[sa->sa_k] == 0) {
+		sa->sa_bad++;
+		return (0);
+	}
+	data_fill(sa->sa_want, sa->sa_k, m->m_data_gen[sa->sa_k]);
+	if (hammer2_data_read(sa->sa_dev, bref, sa->sa_got, BLK) != 0 ||
+	    memcmp(sa->sa_want, sa->sa_got, BLK) != 0)
+		sa->sa_bad++;
+	sa->sa_n++;
+	return (0);
+}
+
+/* Through the read-only path of part 1. */
+static void
+verify_readonly(struct hammer2_dev *dev, const struct model *m, bool quiet)
+{
+	struct hammer2_inode ip, fip;
+	struct hammer2_dirent de;
+	struct hammer2_pfs pmp;
+	struct scan_arg *sa;
+	char name[256];
+	size_t len;
+	int error, i, k;
+
+	error = hammer2_pfs_open(dev, "DATA", &pmp);
+	CHECK_ERR(error, 0);
+	if (error != 0)
+		return;
+	for (i = 0; i < NINO_MAX; i++) {
+		error = hammer2_inode_lookup(&pmp, INUM0 + i, &ip);
+		CHECK_ERR(error, m->m_ino_gen[i] ? 0 : ENOENT);
+		if (error == 0 && !ino_matches(&ip.ino_data, INUM0 + i,
+			m->m_ino_gen[i])) {
+			printf("FAILED: read-only inode %d content\n", INUM0 + i);
+			nfailed++;
+		}
+		if (m->m_dirent_key[i] != 0) {
+			len = dirent_name(i, name, sizeof(name));
+			error = hammer2_dir_lookup(&pmp, &pmp.pmp_iroot, name,
+			    len, &de);
+			CHECK_ERR(error, 0);
+			CHECK(error != 0 ||
+			    de.de_inum == (hammer2_tid_t)INUM0 + i);
+		}
+	}
+	sa = calloc(1, sizeof(*sa));
+	if (sa == NULL)
+		return;
+	/* Shape of the inode index. */
+	sa->sa_dev = dev;
+	error = hammer2_tree_scan(dev, pmp.pmp_iroot.ino_data.u.blockset.blockref,
+	    HAMMER2_SET_COUNT, 0, HAMMER2_KEY_MAX, HAMMER2_SCAN_INDIRECT,
+	    scan_data_cb, sa);
+	CHECK_ERR(error, 0);
+	if (!quiet)
+		printf("PFS root: %d leaves, %d indirect blocks, %d levels\n",
+		    sa->sa_n, sa->sa_nind, sa->sa_maxdepth);
+	/* The sparse file's blocks. */
+	error = hammer2_inode_lookup(&pmp, FILE_INUM, &fip);
+	k = 0;
+	for (i = 0; i < NDATA; i++)
+		k += m->m_data_gen[i] != 0;
+	CHECK_ERR(error, 0);
+	if (error == 0) {
+		memset(sa, 0, sizeof(*sa));
+		sa->sa_dev = dev;
+		sa->sa_m = m;
+		sa->sa_want = malloc(BLK);
+		sa->sa_got = malloc(BLK);
+		error = hammer2_tree_scan(dev,
+		    fip.ino_data.u.blockset.blockref, HAMMER2_SET_COUNT, 0,
+		    HAMMER2_KEY_MAX, HAMMER2_SCAN_INDIRECT, scan_data_cb, sa);
+		CHECK_ERR(error, 0);
+		CHECK(sa->sa_bad == 0);
+		CHECK(sa->sa_n == k);
+		if (!quiet)
+			printf("file: %d blocks, %d indirect blocks, %d levels\n",
+			    sa->sa_n, sa->sa_nind, sa->sa_maxdepth);
+		free(sa->sa_want);
+		free(sa->sa_got);
+	}
+	free(sa);
+}
+
+static void
+verify_all(const struct model *m, const char *why)
+{
+	struct hammer2_dev *dev;
+
+	run_fsck(why);
+	dev = dev_open(0);
+	if (dev == NULL)
+		return;
+	verify_readonly(dev, m, false);
+	verify_chains(dev, m);
+	h2_host_close(dev);
+}
+
+/* Count chains in memory below chain (incl.). */
+static int
+chains_in_memory(struct hammer2_chain *chain)
+{
+	struct hammer2_chain_priv *cp = chain->ch_priv;
+	int i, n = 1;
+
+	for (i = 0; cp->cp_kids != NULL && i < cp->cp_nslots; i++)
+		if (cp->cp_kids[i] != NULL)
+			n += chains_in_memory(cp->cp_kids[i]);
+	return (n);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static int
+timed_flush(struct hammer2_dev *dev, const char *what)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+	uint64_t w0 = rw->rw_nwrites, b0 = rw->rw_nbytes;
+	double t0 = now_ms();
+	int error;
+
+	error = hammer2_flush(dev);
+	printf("commit (%s): %ju writes, %ju KiB, %.1f ms, error %d\n", what,
+	    (uintmax_t)(rw->rw_nwrites - w0),
+	    (uintmax_t)((rw->rw_nbytes - b0) >> 10), now_ms() - t0, error);
+	return (error);
+}
+
+/* ---- scenarios ------------------------------------------------------ */
+
+/* Build the first state: NINO inodes, dirents, the sparse file. */
+static int
+build_base(struct hammer2_dev *dev, struct model *m, int nino, int ndata)
+{
+	struct hammer2_chain *vroot, *pfs, *file;
+	uint8_t *buf;
+	int error = 0, i, k;
+
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (ENOENT);
+	for (i = 0; i < nino && error == 0; i++) {
+		error = ino_create(pfs, i, 1);
+		if (error == 0)
+			m->m_ino_gen[i] = 1;
+		if (error == 0 && i % 10 == 0) {
+			error = dirent_create(pfs, i, &m->m_dirent_key[i]);
+			if (error != 0)
+				m->m_dirent_key[i] = 0;
+		}
+	}
+	CHECK_ERR(error, 0);
+	file = file_get(pfs, true);
+	buf = malloc(BLK);
+	for (k = 0; k < ndata && error == 0 && file != NULL; k++) {
+		error = data_put(file, k, 1, buf);
+		if (error == 0)
+			m->m_data_gen[k] = 1;
+	}
+	CHECK_ERR(error, 0);
+	free(buf);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	return (error);
+}
+
+static int
+scenario_tree(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file;
+	struct hammer2_dev *dev;
+	struct model *m, *m2;
+	uint8_t *buf;
+	int i, k, n;
+
+	m = calloc(1, sizeof(*m));
+	m2 = calloc(1, sizeof(*m2));
+	buf = malloc(BLK);
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	/* 1: create everything, commit. */
+	build_base(dev, m, NINO, NDATA);
+	verify_chains(dev, m);
+	CHECK_ERR(timed_flush(dev, "3000 inode creates, 300 dirents, 400 data blocks"), 0);
+	verify_chains(dev, m);
+	vroot = hammer2_chain_vroot(dev);
+	n = chains_in_memory(vroot);
+	printf("chains in memory after the commit: %d\n", n);
+	CHECK(n <= 2);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m, "create");
+
+	/* 2: modify, delete, re-write twice, add. */
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	for (i = 0; i < NINO; i++) {
+		if (i % 3 == 1) {
+			CHECK_ERR(ino_modify(pfs, i, m->m_ino_gen[i] + 1), 0);
+			m->m_ino_gen[i]++;
+		} else if (i % 5 == 2) {
+			CHECK_ERR(key_delete(pfs, INUM0 + i), 0);
+			m->m_ino_gen[i] = 0;
+		}
+	}
+	CHECK_ERR(key_delete(pfs, INUM0 + 2), ENOENT);
+	CHECK_ERR(ino_create(pfs, 3, 9), EEXIST);
+	for (i = NINO; i < NINO_MAX; i++) {
+		CHECK_ERR(ino_create(pfs, i, 5), 0);
+		m->m_ino_gen[i] = 5;
+	}
+	for (k = 0; k < NDATA; k++) {
+		if (k % 4 == 0) {
+			CHECK_ERR(data_put(file, k, 2, buf), 0);
+			CHECK_ERR(data_put(file, k, 3, buf), 0);
+			m->m_data_gen[k] = 3;
+		} else if (k % 7 == 3) {
+			CHECK_ERR(key_delete(file, data_off(k)), 0);
+			m->m_data_gen[k] = 0;
+		}
+	}
+	verify_chains(dev, m);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(timed_flush(dev, "modify 1000, delete 400, add 400 inodes, rewrite 100 blocks twice, delete 43"), 0);
+	verify_chains(dev, m);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m, "modify");
+
+	/* 3: delete nearly everything (empty indirect blocks go away). */
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	for (i = 0; i < NINO_MAX; i++) {
+		if (m->m_ino_gen[i] == 0 || i % 100 == 7)
+			continue;
+		if (m->m_dirent_key[i] != 0) {
+			CHECK_ERR(key_delete(pfs, m->m_dirent_key[i]), 0);
+			m->m_dirent_key[i] = 0;
+		}
+		CHECK_ERR(key_delete(pfs, INUM0 + i), 0);
+		m->m_ino_gen[i] = 0;
+	}
+	for (k = 0; k < NDATA; k++) {
+		if (m->m_data_gen[k] != 0 && k != 77) {
+			CHECK_ERR(key_delete(file, data_off(k)), 0);
+			m->m_data_gen[k] = 0;
+		}
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(timed_flush(dev, "delete nearly all"), 0);
+	memcpy(m2, m, sizeof(*m));
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m2, "delete");
+	free(buf);
+	free(m);
+	free(m2);
+	return (0);
+}
+
+/* Changes without a commit are invisible after re-opening. */
+static int
+scenario_uncommitted(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file;
+	struct hammer2_dev *dev;
+	struct model *m, *scratch;
+	uint8_t *buf = malloc(BLK);
+	int i, k;
+
+	m = calloc(1, sizeof(*m));
+	scratch = calloc(1, sizeof(*scratch));
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 600, 60);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	/* Uncommitted: modify, delete, create, re-write, no flush. */
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	for (i = 0; i < 600; i += 2)
+		CHECK_ERR(ino_modify(pfs, i, 7), 0);
+	for (i = 1; i < 600; i += 4)
+		CHECK_ERR(key_delete(pfs, INUM0 + i), 0);
+	for (i = 600; i < 900; i++)
+		CHECK_ERR(ino_create(pfs, i, 7), 0);
+	for (k = 0; k < 60; k += 3)
+		CHECK_ERR(data_put(file, k, 7, buf), 0);
+	for (k = 60; k < 90; k++)
+		CHECK_ERR(data_put(file, k, 7, buf), 0);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	/* Close without rw_unmount: dev_unmount drops it all. */
+	h2_host_close(dev);
+	verify_all(m, "uncommitted changes");
+	free(buf);
+	free(m);
+	free(scratch);
+	return (0);
+}
+
+/* Copy of the image file, sparse. */
+static int
+copy_image(const char *from, const char *to)
+{
+	char *buf = malloc(1 << 20);
+	off_t data, hole, off;
+	int in, out, rc = -1;
+	ssize_t n;
+
+	in = open(from, O_RDONLY);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (in < 0 || out < 0 || buf == NULL)
+		goto done;
+	if (ftruncate(out, lseek(in, 0, SEEK_END)) != 0)
+		goto done;
+	for (off = 0;; off = hole) {
+		data = lseek(in, off, SEEK_DATA);
+		if (data < 0)
+			break;
+		hole = lseek(in, data, SEEK_HOLE);
+		for (off = data; off < hole; off += n) {
+			n = pread(in, buf, (size_t)(hole - off > (1 << 20) ?
+			    (1 << 20) : hole - off), off);
+			if (n <= 0 || pwrite(out, buf, (size_t)n, off) != n)
+				goto done;
+		}
+	}
+	rc = 0;
+done:
+	free(buf);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return (rc);
+}
+
+/* Run the second commit with writes cut after `limit`; returns writes. */
+static long
+torn_commit(struct model *m, long limit, int torn)
+{
+	struct hammer2_chain *vroot, *pfs, *file;
+	struct hammer2_dev *dev;
+	uint8_t *buf = malloc(BLK);
+	long n;
+	int i, k;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (-1);
+	wrap_install(dev);
+	wrap_limit = limit;
+	wrap_torn = torn;
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	for (i = 0; i < 300 && file != NULL; i += 3) {
+		ino_modify(pfs, i, 4);
+		m->m_ino_gen[i] = 4;
+	}
+	for (i = 300; i < 500 && file != NULL; i++) {
+		ino_create(pfs, i, 4);
+		m->m_ino_gen[i] = 4;
+	}
+	for (k = 0; k < 40 && file != NULL; k += 2) {
+		data_put(file, k, 4, buf);
+		m->m_data_gen[k] = 4;
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	hammer2_flush(dev);
+	n = wrap_writes;
+	h2_host_close(dev);	/* the "crash": nothing more is written */
+	free(buf);
+	return (n);
+}
+
+/*
+ * A commit cut off after any number of its writes (or with a torn
+ * header) leaves the previous commit readable; a complete one is seen.
+ */
+static int
+scenario_torn(void)
+{
+	struct model *ma, *mb;
+	struct hammer2_dev *dev;
+	char base[1024];
+	long total, cuts[8], limit;
+	int c, torn;
+
+	ma = calloc(1, sizeof(*ma));
+	mb = calloc(1, sizeof(*mb));
+	snprintf(base, sizeof(base), "%s.base", img_path);
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, ma, 300, 40);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	run_fsck("commit A");
+	if (copy_image(img_path, base) != 0) {
+		printf("FAILED: copy image\n");
+		return (1);
+	}
+	/* Measure the second commit's writes. */
+	memcpy(mb, ma, sizeof(*ma));
+	total = torn_commit(mb, -1, 0);
+	CHECK(total > 10);
+	verify_all(mb, "commit B complete");
+	cuts[0] = 0;
+	cuts[1] = 1;
+	cuts[2] = total / 3;
+	cuts[3] = total / 2;
+	cuts[4] = total - 3;
+	cuts[5] = total - 2;	/* all but the header */
+	cuts[6] = total - 1;	/* header torn */
+	cuts[7] = total - 1;	/* header not written */
+	for (c = 0; c < 8; c++) {
+		limit = cuts[c];
+		torn = c == 6;
+		if (copy_image(base, img_path) != 0)
+			return (1);
+		memcpy(mb, ma, sizeof(*ma));
+		printf("cut after %ld of %ld writes%s\n", limit, total,
+		    torn ? " (torn)" : "");
+		torn_commit(mb, limit, torn);
+		dev = dev_open(0);
+		if (dev == NULL)
+			continue;
+		verify_readonly(dev, ma, true);
+		verify_chains(dev, ma);
+		h2_host_close(dev);
+		if (!torn)
+			run_fsck("cut commit");
+		/* The survivor can be written again. */
+		dev = dev_open(1);
+		if (dev == NULL)
+			continue;
+		CHECK_ERR(hammer2_flush(dev), 0);
+		CHECK_ERR(hammer2_rw_unmount(dev), 0);
+		h2_host_close(dev);
+		dev = dev_open(0);
+		if (dev != NULL) {
+			verify_readonly(dev, ma, true);
+			h2_host_close(dev);
+		}
+	}
+	unlink(base);
+	free(ma);
+	free(mb);
+	return (0);
+}
+
+/* Read-only devs: lookups work, changes are EROFS. */
+static int
+scenario_erofs(void)
+{
+	struct hammer2_chain *vroot, *pfs, *c;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 200, 10);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	CHECK_ERR(hammer2_rw_mount(dev), 0);
+	CHECK_ERR(hammer2_rw_mount(dev), EBUSY);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	CHECK_ERR(hammer2_rw_mount(dev), EROFS);
+	verify_chains(dev, m);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs != NULL) {
+		CHECK_ERR(hammer2_chain_create(pfs, 5000, 0,
+		    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, 1, &c),
+		    EROFS);
+		CHECK(c == NULL);
+		CHECK_ERR(hammer2_chain_lookup(pfs, INUM0, INUM0, 0, &c), 0);
+		if (c != NULL) {
+			CHECK_ERR(hammer2_chain_modify(c, 1), EROFS);
+			CHECK_ERR(hammer2_chain_delete(c, 1), EROFS);
+			hammer2_chain_drop(c);
+		}
+		CHECK_ERR(hammer2_chain_lookup(pfs, FILE_INUM, FILE_INUM, 0,
+		    &c), 0);
+		if (c != NULL) {
+			struct hammer2_chain *d = NULL;
+
+			CHECK_ERR(hammer2_chain_lookup(c, 0, 0, 0, &d), 0);
+			if (d != NULL) {
+				CHECK_ERR(hammer2_chain_write_data(d, "x", 1,
+				    0, 1), EROFS);
+				hammer2_chain_drop(d);
+			}
+			hammer2_chain_drop(c);
+		}
+		hammer2_chain_drop(pfs);
+	}
+	CHECK_ERR(hammer2_flush(dev), EROFS);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	/* A second vroot after unmount, then dev_unmount cleans it. */
+	vroot = hammer2_chain_vroot(dev);
+	CHECK(vroot != NULL);
+	h2_host_close(dev);
+	free(m);
+	return (0);
+}
+
+/* Bad arguments are EINVAL, not crashes. */
+static int
+scenario_einval(void)
+{
+	struct hammer2_chain *vroot, *pfs, *c = NULL, *d = NULL;
+	struct hammer2_dev *dev;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (1);
+	CHECK_ERR(hammer2_chain_create(pfs, 7, 0, HAMMER2_BREF_TYPE_INDIRECT,
+	    0, 1, &c), EINVAL);
+	CHECK_ERR(hammer2_chain_create(pfs, 7, 3, HAMMER2_BREF_TYPE_DATA, 0,
+	    1, &c), EINVAL);
+	CHECK_ERR(hammer2_chain_create(pfs, 8, 0, HAMMER2_BREF_TYPE_INODE,
+	    100, 1, &c), EINVAL);
+	CHECK_ERR(hammer2_chain_create(pfs, 8, 0, HAMMER2_BREF_TYPE_INODE,
+	    HAMMER2_INODE_BYTES, 1, &c), 0);
+	if (c != NULL) {
+		ino_fill(c->ch_data, 8, 1);
+		CHECK_ERR(hammer2_chain_write_data(c, "x", 1, 0, 1), EINVAL);
+		CHECK_ERR(hammer2_chain_create(c, 0, 16, HAMMER2_BREF_TYPE_DATA,
+		    0, 1, &d), 0);
+		if (d != NULL) {
+			CHECK_ERR(hammer2_chain_write_data(d, "x", 0, 0, 1),
+			    EINVAL);
+			CHECK_ERR(hammer2_chain_write_data(d, "x", BLK + 1, 0,
+			    1), EINVAL);
+			/* Never written: becomes a hole at the flush. */
+			hammer2_chain_drop(d);
+		}
+		CHECK_ERR(hammer2_chain_delete(c, 2), 0);
+		CHECK_ERR(hammer2_chain_delete(c, 2), ENOENT);
+		CHECK_ERR(hammer2_chain_modify(c, 2), ENOENT);
+		hammer2_chain_drop(c);
+	}
+	CHECK_ERR(hammer2_chain_delete(vroot, 1), EINVAL);
+	CHECK_ERR(hammer2_chain_modify(vroot, 1), EINVAL);
+	CHECK_ERR(hammer2_chain_create(pfs, 9, 0, HAMMER2_BREF_TYPE_INODE,
+	    HAMMER2_INODE_BYTES, 1, &c), 0);
+	if (c != NULL) {
+		struct hammer2_inode_data *ip = c->ch_data;
+
+		ino_fill(ip, 9, 1);
+		ip->meta.op_flags |= HAMMER2_OPFLAG_DIRECTDATA;
+		CHECK_ERR(hammer2_chain_create(c, 0, 16, HAMMER2_BREF_TYPE_DATA,
+		    0, 1, &d), EINVAL);
+		hammer2_chain_drop(c);
+	}
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	run_fsck("einval");
+	return (0);
+}
+
+/*
+ * A full volume: ENOSPC from write_data, then the flush either commits
+ * or fails with ENOSPC; the image stays consistent either way.
+ */
+static int
+scenario_enospc(void)
+{
+	struct hammer2_chain *vroot, *pfs, *big, *c;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+	uint8_t *buf = calloc(1, BLK);
+	int error = 0, k, n, ok = 0;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 100, 5);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (1);
+	CHECK_ERR(hammer2_chain_create(pfs, 600, 0, HAMMER2_BREF_TYPE_INODE,
+	    HAMMER2_INODE_BYTES, next_mtid++, &big), 0);
+	if (big == NULL)
+		return (1);
+	ino_fill(big->ch_data, 600, 1);
+	for (k = 0; k < 4000; k++) {
+		error = hammer2_chain_create(big, (uint64_t)k * BLK, 16,
+		    HAMMER2_BREF_TYPE_DATA, 0, next_mtid++, &c);
+		if (error != 0)
+			break;
+		memset(buf, k + 1, BLK);
+		error = hammer2_chain_write_data(c, buf, BLK,
+		    HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64), next_mtid++);
+		hammer2_chain_drop(c);
+		if (error != 0)
+			break;
+		ok++;
+	}
+	printf("%d blocks written before error %d\n", ok, error);
+	CHECK_ERR(error, ENOSPC);
+	/* Inodes cost nothing until the flush must place them. */
+	for (k = 0; k < 400; k++)
+		CHECK_ERR(ino_create(pfs, 3000 + k, 1), 0);
+	hammer2_chain_drop(big);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	error = hammer2_flush(dev);
+	printf("flush on a full volume: %d\n", error);
+	CHECK(error == 0 || error == ENOSPC);
+	if (error != 0) {
+		/* Sticky: no more changes, no more commits. */
+		CHECK_ERR(hammer2_flush(dev), error);
+		vroot = hammer2_chain_vroot(dev);
+		pfs = pfs_find(vroot, "DATA");
+		if (pfs != NULL) {
+			CHECK_ERR(ino_create(pfs, 2000, 1), error);
+			hammer2_chain_drop(pfs);
+		}
+		hammer2_chain_drop(vroot);
+	}
+	CHECK_ERR(hammer2_rw_unmount(dev), error);
+	h2_host_close(dev);
+	run_fsck("ENOSPC");
+	dev = dev_open(0);
+	if (dev != NULL) {
+		verify_readonly(dev, m, true);
+		verify_chains(dev, m);
+		/* The big file: all blocks if the flush worked, else none. */
+		vroot = hammer2_chain_vroot(dev);
+		pfs = pfs_find(vroot, "DATA");
+		n = 0;
+		if (pfs != NULL &&
+		    hammer2_chain_lookup(pfs, 600, 600, 0, &big) == 0) {
+			error = hammer2_chain_lookup(big, 0, HAMMER2_KEY_MAX, 0,
+			    &c);
+			while (error == 0) {
+				CHECK_ERR(hammer2_data_read(dev, &c->ch_bref,
+				    buf, BLK), 0);
+				CHECK(buf[0] == (uint8_t)(c->ch_bref.key / BLK +
+				    1));
+				n++;
+				error = hammer2_chain_next(big, c,
+				    HAMMER2_KEY_MAX, 0, &c);
+			}
+			hammer2_chain_drop(big);
+		}
+		printf("big file after re-open: %d blocks\n", n);
+		CHECK(n == 0 || n == ok);
+		hammer2_chain_drop(pfs);
+		hammer2_chain_drop(vroot);
+		h2_host_close(dev);
+	}
+	free(buf);
+	free(m);
+	return (0);
+}
+
+static int
+find_indirect_cb(void *arg, const struct hammer2_blockref *bref, int error)
+{
+	struct hammer2_blockref *out = arg;
+
+	(void)error;
+	if (bref->type == HAMMER2_BREF_TYPE_INDIRECT && out->type == 0 &&
+	    bref->key >= INUM0 && bref->keybits < 20)
+		*out = *bref;
+	return (0);
+}
+
+/* A corrupt indirect block is EIO through lookups and creates. */
+static int
+scenario_eio(void)
+{
+	struct hammer2_chain *vroot, *pfs, *c;
+	struct hammer2_blockref bad;
+	struct hammer2_dev *dev;
+	struct hammer2_pfs pmp;
+	struct model *m = calloc(1, sizeof(*m));
+	int error, fd, n = 0;
+	uint8_t junk[64];
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, NINO, 4);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	memset(&bad, 0, sizeof(bad));
+	CHECK_ERR(hammer2_pfs_open(dev, "DATA", &pmp), 0);
+	CHECK_ERR(hammer2_tree_scan(dev, pmp.pmp_iroot.ino_data.u.blockset.blockref,
+	    HAMMER2_SET_COUNT, 0, HAMMER2_KEY_MAX, HAMMER2_SCAN_INDIRECT,
+	    find_indirect_cb, &bad), 0);
+	h2_host_close(dev);
+	CHECK(bad.type == HAMMER2_BREF_TYPE_INDIRECT);
+	if (bad.type != HAMMER2_BREF_TYPE_INDIRECT)
+		return (1);
+	printf("corrupting indirect 0x%016jx/%u at 0x%jx\n",
+	    (uintmax_t)bad.key, bad.keybits, (uintmax_t)bad.data_off);
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(img_path, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, junk, sizeof(junk),
+	    (off_t)hammer2_bref_offset(&bad) + 200) == (ssize_t)sizeof(junk));
+	if (fd >= 0)
+		close(fd);
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	dev->d_quiet = 1;
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (1);
+	error = hammer2_chain_lookup(pfs, INUM0, HAMMER2_DIRHASH_VISIBLE - 1,
+	    0, &c);
+	while (error == 0) {
+		n++;
+		error = hammer2_chain_next(pfs, c, HAMMER2_DIRHASH_VISIBLE - 1,
+		    0, &c);
+	}
+	printf("%d inodes before the error %d\n", n, error);
+	CHECK_ERR(error, EIO);
+	CHECK_ERR(hammer2_chain_lookup(pfs, bad.key, bad.key, 0, &c), EIO);
+	CHECK_ERR(hammer2_chain_create(pfs, bad.key, 0,
+	    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, 1, &c), EIO);
+	/* Elsewhere the tree still works and commits. */
+	CHECK_ERR(hammer2_chain_lookup(pfs, FILE_INUM, FILE_INUM, 0, &c), 0);
+	hammer2_chain_drop(c);
+	CHECK_ERR(hammer2_chain_create(pfs, 1ULL << 40, 0,
+	    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, 1, &c), 0);
+	if (c != NULL) {
+		ino_fill(c->ch_data, 1ULL << 40, 1);
+		hammer2_chain_drop(c);
+	}
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	free(m);
+	return (0);
+}
+
+#define FIX_INUM (1ULL << 40)	/* inode added to fixture PFSs */
+
+struct fix_arg {
+	struct hammer2_dev	*fa_dev;
+	int			 fa_npfs;
+	int			 fa_found;
+};
+
+static int
+fix_pfs_cb(void *arg, const struct hammer2_inode *root)
+{
+	struct fix_arg *fa = arg;
+	struct hammer2_blockref bref;
+	struct hammer2_inode ip;
+
+	fa->fa_npfs++;
+	if (hammer2_tree_lookup(fa->fa_dev,
+		root->ino_data.u.blockset.blockref, HAMMER2_SET_COUNT,
+		FIX_INUM, &bref) == 0 &&
+	    hammer2_inode_load(fa->fa_dev, &bref, &ip) == 0 &&
+	    ip.ino_data.meta.inum == FIX_INUM)
+		fa->fa_found++;
+	return (0);
+}
+
+/*
+ * A DragonFly-made image: mount read-write (freemap recovery when the
+ * image's freemap is older than its topology), add an inode to every
+ * PFS, commit; fsck passes and the read-only path sees them.
+ */
+static int
+scenario_fixture(void)
+{
+	struct hammer2_chain *vroot, *sroot, *pfs;
+	struct hammer2_dev *dev;
+	struct fix_arg fa;
+	int error, n = 0;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	vroot = hammer2_chain_vroot(dev);
+	CHECK_ERR(hammer2_chain_lookup(vroot, 0, HAMMER2_KEY_MAX, 0, &sroot),
+	    0);
+	if (sroot == NULL)
+		return (1);
+	error = hammer2_chain_lookup(sroot, 0, HAMMER2_KEY_MAX, 0, &pfs);
+	while (error == 0) {
+		struct hammer2_chain *c = NULL;
+
+		CHECK_ERR(hammer2_chain_create(pfs, FIX_INUM, 0,
+		    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, next_mtid++,
+		    &c), 0);
+		if (c != NULL) {
+			ino_fill(c->ch_data, FIX_INUM, 1);
+			c->ch_bref.methods = pfs->ch_bref.methods & 0xF0;
+			hammer2_chain_drop(c);
+			n++;
+		}
+		error = hammer2_chain_next(sroot, pfs, HAMMER2_KEY_MAX, 0, &pfs);
+	}
+	CHECK_ERR(error, ENOENT);
+	hammer2_chain_drop(sroot);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(timed_flush(dev, "one inode per PFS"), 0);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	run_fsck("fixture commit");
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	memset(&fa, 0, sizeof(fa));
+	fa.fa_dev = dev;
+	CHECK_ERR(hammer2_pfs_scan(dev, fix_pfs_cb, &fa), 0);
+	printf("%d PFSs, %d with the new inode\n", fa.fa_npfs, fa.fa_found);
+	CHECK(fa.fa_found == n && n == fa.fa_npfs && n > 0);
+	h2_host_close(dev);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(void);
+	} scenarios[] = {
+		{ "tree", scenario_tree },
+		{ "uncommitted", scenario_uncommitted },
+		{ "torn", scenario_torn },
+		{ "erofs", scenario_erofs },
+		{ "einval", scenario_einval },
+		{ "enospc", scenario_enospc },
+		{ "eio", scenario_eio },
+		{ "fixture", scenario_fixture },
+	};
+	size_t i;
+	int rc = 2;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 4) {
+		fprintf(stderr, "usage: h2_chain_test SCENARIO IMAGE FSCK\n");
+		return (2);
+	}
+	img_path = argv[2];
+	fsck_path = argv[3];
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (strcmp(argv[1], scenarios[i].name) == 0)
+			rc = scenarios[i].fn();
+	}
+	if (rc == 2) {
+		fprintf(stderr, "h2_chain_test: unknown scenario %s\n", argv[1]);
+		return (2);
+	}
+	printf("%d checks, %d failed\n", nchecks, nfailed);
+	return (rc != 0 || nfailed != 0);
+}
