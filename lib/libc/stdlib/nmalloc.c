@@ -92,7 +92,7 @@
 #define NM_CLASSES_PER_POW2	8
 #define NM_CLASS_STEP_SHIFT	3	/* log2(NM_CLASSES_PER_POW2) */
 #define NM_FIRST_POW2_SHIFT	7	/* log2(NM_SMALL_MAX_BYTES) */
-/* Sizes up to this take their class from nm_size_class[] (malloc's path). */
+/* Sizes up to this take their class from nm_size_tcoff[] (malloc's path). */
 #define NM_TABLE_MAX_BYTES	1024UL
 #define NM_TABLE_ENTRIES	(NM_TABLE_MAX_BYTES >> NM_QUANTUM_SHIFT)
 
@@ -154,7 +154,7 @@
  */
 /* clang-format off */
 struct nm_zone {
-	uint32_t	 z_magic;	/* [I] NM_ZONE_MAGIC ^ header ^ class */
+	uint32_t	 z_magic;	/* [I] see nm_zone_tcoff() */
 	uint32_t	 z_first_off;	/* [I] chunk 0's offset from the base */
 	uint64_t	 z_mul;		/* [I] see nm_chunk_ok() */
 	uint64_t	 z_lim;		/* [I] see nm_chunk_ok() */
@@ -250,32 +250,47 @@ static __thread struct nm_thread nm_self
     __attribute__((__tls_model__("initial-exec")));
 
 /*
- * NM_TC(zi) - this thread's slot of class zi, for the fast paths.  A
+ * The fast paths name a class by its slot's byte offset in t_class[]
+ * (its "tcoff", class << NM_TC_SHIFT): malloc's size table and the zone
+ * magic hold that, so neither path scales the class.
+ */
+#define NM_TC_SHIFT		5
+#define NM_TC_MASK		((uint32_t)(NM_NZONES - 1) << NM_TC_SHIFT)
+NM_CTASSERT(sizeof(struct nm_tclass) == (1U << NM_TC_SHIFT));
+NM_CTASSERT(offsetof(struct nm_thread, t_class) == 0);
+
+/*
+ * nm_tc_at(tcoff) - this thread's slot of a class, for the fast paths.  A
  * shared object reaches initial-exec TLS as %fs:0 + an offset from the
  * GOT; gcc computes that sum (two adds) before every use.  Read through
- * gcc's __seg_fs address space, the slot is %fs:(zi * 32 + offset), the
+ * gcc's __seg_fs address space, the slot is %fs:(tcoff + offset), the
  * offset added straight from the GOT entry the linker makes for
- * nm_self@gottpoff: one instruction less in malloc and in free.  Sanitizer
- * builds do not instrument __seg_fs accesses, so they use the plain form.
+ * nm_self@gottpoff: one instruction less in malloc and in free.
+ * Sanitizer builds do not instrument __seg_fs accesses, so they use the
+ * plain form.
  */
 #if defined(__x86_64__) && defined(__SEG_FS) && \
     !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 typedef struct nm_tclass __seg_fs nm_tls_tclass_t;
 
 static inline nm_tls_tclass_t *
-nm_tc_at(unsigned zi)
+nm_tc_at(uint32_t tcoff)
 {
-	uintptr_t off = (uintptr_t)zi * sizeof(struct nm_tclass);
+	uintptr_t off = tcoff;
 
 	__asm__("addq nm_self@gottpoff(%%rip), %0" : "+r"(off));
 	return ((nm_tls_tclass_t *)off);
 }
-#define NM_TC(zi)	nm_tc_at(zi)
 #else
 typedef struct nm_tclass nm_tls_tclass_t;
-#define NM_TC(zi)	(&nm_self.t_class[(zi)])
+
+static inline nm_tls_tclass_t *
+nm_tc_at(uint32_t tcoff)
+{
+	return ((nm_tls_tclass_t *)(void *)((char *)nm_self.t_class + tcoff));
+}
 #endif
-NM_CTASSERT(offsetof(struct nm_thread, t_class) == 0);
+#define NM_TC(zi)	nm_tc_at((uint32_t)(zi) << NM_TC_SHIFT)
 
 /* Set on the thread running nm_init() while it installs the hooks. */
 static __thread bool nm_initializer
@@ -317,21 +332,30 @@ nm_bad(const char *op, const void *ptr, const char *what)
 }
 
 /*
- * The class of a request of 1..NM_TABLE_MAX_BYTES bytes, indexed by
- * (bytes - 1) >> NM_QUANTUM_SHIFT: what nm_zoneindex() computes, kept as
- * a constant so that malloc's fast path is one load (and valid before
- * nm_init(), which checks it against nm_zoneindex()).
+ * The class of a request of 1..NM_TABLE_MAX_BYTES bytes as a tcoff,
+ * indexed by (bytes - 1) >> NM_QUANTUM_SHIFT: what nm_zoneindex()
+ * computes, kept as a constant so that malloc's fast path is one load
+ * (and valid before nm_init(), which checks it against nm_zoneindex()).
  */
-static const uint8_t nm_size_class[NM_TABLE_ENTRIES] = {
-	0, 1, 2, 3, 4, 5, 6, 7,			/* 16-128, by 16 */
-	8, 9, 10, 11, 12, 13, 14, 15,		/* 144-256, by 16 */
-	16, 16, 17, 17, 18, 18, 19, 19,		/* 288-512, by 32 */
-	20, 20, 21, 21, 22, 22, 23, 23,
-	24, 24, 24, 24, 25, 25, 25, 25,		/* 576-1024, by 64 */
-	26, 26, 26, 26, 27, 27, 27, 27,
-	28, 28, 28, 28, 29, 29, 29, 29,
-	30, 30, 30, 30, 31, 31, 31, 31,
+#define NM_T(zi)	((zi) << NM_TC_SHIFT)
+static const uint16_t nm_size_tcoff[NM_TABLE_ENTRIES] = {
+	/* 16-256, by 16 */
+	NM_T(0), NM_T(1), NM_T(2), NM_T(3), NM_T(4), NM_T(5), NM_T(6),
+	NM_T(7), NM_T(8), NM_T(9), NM_T(10), NM_T(11), NM_T(12), NM_T(13),
+	NM_T(14), NM_T(15),
+	/* 288-512, by 32 */
+	NM_T(16), NM_T(16), NM_T(17), NM_T(17), NM_T(18), NM_T(18),
+	NM_T(19), NM_T(19), NM_T(20), NM_T(20), NM_T(21), NM_T(21),
+	NM_T(22), NM_T(22), NM_T(23), NM_T(23),
+	/* 576-1024, by 64 */
+	NM_T(24), NM_T(24), NM_T(24), NM_T(24), NM_T(25), NM_T(25),
+	NM_T(25), NM_T(25), NM_T(26), NM_T(26), NM_T(26), NM_T(26),
+	NM_T(27), NM_T(27), NM_T(27), NM_T(27), NM_T(28), NM_T(28),
+	NM_T(28), NM_T(28), NM_T(29), NM_T(29), NM_T(29), NM_T(29),
+	NM_T(30), NM_T(30), NM_T(30), NM_T(30), NM_T(31), NM_T(31),
+	NM_T(31), NM_T(31),
 };
+#undef NM_T
 
 static inline unsigned
 nm_zoneindex(size_t n)
@@ -353,8 +377,8 @@ nm_tables_init(void)
 	unsigned zi, i;
 
 	for (i = 0; i < NM_TABLE_ENTRIES; i++) {
-		if (nm_size_class[i] != nm_zoneindex((i + 1) <<
-		    NM_QUANTUM_SHIFT))
+		if (nm_size_tcoff[i] != nm_zoneindex((i + 1) <<
+		    NM_QUANTUM_SHIFT) << NM_TC_SHIFT)
 			nm_bad("malloc", NULL, "size class table is wrong");
 	}
 	for (zi = 0; zi < NM_NZONES; zi++) {
@@ -604,7 +628,7 @@ nm_zone_new(unsigned zi)
 	z->z_nfree = z->z_nmax;
 	z->z_uindex = 0;
 	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z ^
-	    zi, __ATOMIC_RELAXED);
+	    (zi << NM_TC_SHIFT), __ATOMIC_RELAXED);
 	nm_partial_link(&nm_classes[zi], z);
 	return (z);
 }
@@ -960,7 +984,8 @@ nm_alloc_class(unsigned zi)
 static void *__attribute__((__noinline__))
 nm_alloc_slow_sized(size_t size)
 {
-	return (nm_alloc_slow(nm_size_class[(size - 1) >> NM_QUANTUM_SHIFT]));
+	return (nm_alloc_slow(nm_size_tcoff[(size - 1) >> NM_QUANTUM_SHIFT] >>
+	    NM_TC_SHIFT));
 }
 
 /* malloc of 0 or more than NM_TABLE_MAX_BYTES bytes. */
@@ -992,7 +1017,7 @@ nm_alloc_inline(size_t size)
 
 	if (nm_unlikely(size - 1 >= NM_TABLE_MAX_BYTES))
 		return (nm_alloc_other(size));
-	tc = NM_TC(nm_size_class[(size - 1) >> NM_QUANTUM_SHIFT]);
+	tc = nm_tc_at(nm_size_tcoff[(size - 1) >> NM_QUANTUM_SHIFT]);
 	if (nm_likely(tc->tc_top != tc->tc_base)) {
 		p = *--tc->tc_top;
 		((uintptr_t *)p)[1] = 0;
@@ -1101,9 +1126,13 @@ nm_free_tag(const void *ptr)
 	return (nm_secret ^ (uintptr_t)ptr);
 }
 
-/* The zone header's class, or NM_NZONES or more if its magic is wrong. */
+/*
+ * The zone's class as a tcoff, taken from its magic (NM_ZONE_MAGIC ^ the
+ * header's address ^ the tcoff); if the magic is wrong, a value with bits
+ * outside NM_TC_MASK (all but 64 of the 2^32 values have them).
+ */
 static inline uint32_t
-nm_zone_class(const struct nm_zone *z)
+nm_zone_tcoff(const struct nm_zone *z)
 {
 	return (__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^
 	    NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z);
@@ -1145,7 +1174,7 @@ nm_reject(const char *op, const void *ptr)
 	uintptr_t base = (uintptr_t)ptr & ~NM_ZONE_MASK;
 	uint8_t st;
 
-	if (nm_zone_class(z) >= NM_NZONES) {
+	if ((nm_zone_tcoff(z) & ~NM_TC_MASK) != 0) {
 		st = __atomic_load_n(&nm_zone_state[(base - nm_arena_base) /
 		    NM_ZONE_BYTES], __ATOMIC_RELAXED);
 		nm_bad(op, ptr, st == NM_ZS_ACTIVE ? "damaged zone header" :
@@ -1163,34 +1192,45 @@ nm_reject(const char *op, const void *ptr)
  * holds its tag in its second word).  NM_NZONES if any check fails: the
  * caller then calls nm_reject().
  */
-static inline __attribute__((__always_inline__)) unsigned
-nm_chunk_class(const void *ptr)
+static inline __attribute__((__always_inline__)) uint32_t
+nm_chunk_tcoff(const void *ptr)
 {
 	const struct nm_zone *z = nm_zone_of(ptr);
-	uint32_t zi;
+	uint32_t tcoff;
 
-	zi = nm_zone_class(z);
-	if (nm_unlikely(zi >= NM_NZONES))
-		return (NM_NZONES);
+	tcoff = nm_zone_tcoff(z);
+	if (nm_unlikely((tcoff & ~NM_TC_MASK) != 0))
+		return (UINT32_MAX);
 	if (nm_unlikely(!nm_chunk_ok(z, ptr)))
-		return (NM_NZONES);
+		return (UINT32_MAX);
 	if (nm_unlikely(((const uint64_t *)ptr)[1] == nm_free_tag(ptr)))
-		return (NM_NZONES);
-	return (zi);
+		return (UINT32_MAX);
+	return (tcoff);
 }
 
-/* Free a checked chunk of class zi: the lock-free fast path. */
-static inline __attribute__((__always_inline__)) void
-nm_free_chunk(void *ptr, unsigned zi)
+/* The same as a class index; NM_NZONES if a check fails. */
+static inline unsigned
+nm_chunk_class(const void *ptr)
 {
-	nm_tls_tclass_t *tc = NM_TC(zi);
+	uint32_t tcoff = nm_chunk_tcoff(ptr);
+
+	if (tcoff == UINT32_MAX)
+		return (NM_NZONES);
+	return (tcoff >> NM_TC_SHIFT);
+}
+
+/* Free a checked chunk (class as a tcoff): the lock-free fast path. */
+static inline __attribute__((__always_inline__)) void
+nm_free_chunk(void *ptr, uint32_t tcoff)
+{
+	nm_tls_tclass_t *tc = nm_tc_at(tcoff);
 
 	((uint64_t *)ptr)[1] = nm_free_tag(ptr);
 	if (nm_likely(tc->tc_top != tc->tc_end)) {
 		*tc->tc_top++ = ptr;
 		return;
 	}
-	nm_free_slow(ptr, zi);
+	nm_free_slow(ptr, tcoff >> NM_TC_SHIFT);
 }
 
 /* free of NULL or of a pointer outside the slab arena. */
@@ -1208,15 +1248,15 @@ nm_free_other(void *ptr)
 NM_EXPORT void
 NM_PUBLIC(free)(void *ptr)
 {
-	unsigned zi;
+	uint32_t tcoff;
 
 	if (nm_likely(nm_in_arena(ptr))) {
-		zi = nm_chunk_class(ptr);
-		if (nm_unlikely(zi >= NM_NZONES)) {
+		tcoff = nm_chunk_tcoff(ptr);
+		if (nm_unlikely(tcoff == UINT32_MAX)) {
 			nm_reject("free", ptr);
 			return;
 		}
-		nm_free_chunk(ptr, zi);
+		nm_free_chunk(ptr, tcoff);
 		return;
 	}
 	nm_free_other(ptr);
@@ -1280,7 +1320,7 @@ NM_PUBLIC(realloc)(void *ptr, size_t size)
 	if (q == NULL)
 		return (NULL);
 	memcpy(q, ptr, size < have ? size : have);
-	nm_free_chunk(ptr, zi);
+	nm_free_chunk(ptr, zi << NM_TC_SHIFT);
 	return (q);
 }
 
