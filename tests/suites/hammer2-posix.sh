@@ -37,13 +37,14 @@ skip_h2()
 {
 	for _c in suite persist_make core_quiet clean_unmount fsck_after_suite \
 	    remount_persist remount_change second_unmount fsck_after_remount \
-	    ro_mount ro_unmount fsck_after_ro; do
+	    ro_mount ro_unmount fsck_after_ro fsck_after_kill \
+	    fsync_and_syncer_survive_kill unmount_after_kill; do
 		skip "hammer2_$_c" "$1"
 	done
 	exit 0
 }
 
-# h2_mount [-o opts]: start mount_hammer2 in the foreground (in the
+# h2_mount -o rw|ro: start mount_hammer2 in the foreground (in the
 # background of this shell) and wait until the mount is there.
 h2_mount()
 {
@@ -96,7 +97,7 @@ if ! "$B/newfs_hammer2" -s 1g "$IMG" >"$T/newfs.log" 2>&1; then
 	cat "$T/newfs.log"
 	exit 1
 fi
-if ! h2_mount; then
+if ! h2_mount -o rw; then
 	# Only libfuse's own complaints (no FUSE in this container) skip.
 	grep -q '^fuse' "$T/mount.log" && skip_h2 "FUSE unusable here"
 	fail hammer2_mount
@@ -175,7 +176,7 @@ fi
 h2_unmount hammer2_clean_unmount
 check hammer2_fsck_after_suite "$B/fsck_hammer2" "$IMG"
 
-if ! h2_mount; then
+if ! h2_mount -o rw; then
 	fail hammer2_remount_persist "remount failed"
 	exit 1
 fi
@@ -206,4 +207,37 @@ if h2_mount -o ro; then
 	check hammer2_fsck_after_ro "$B/fsck_hammer2" "$IMG"
 else
 	fail hammer2_ro_mount "mount -o ro failed"
+fi
+
+# A crash (kill -9 of the daemon): what fsync returned for, and what the
+# syncer committed (changes are committed within 5 s), must be there; the
+# image must be clean.
+crash_check()
+{
+	[ "$(cat "$P/synced")" = synced ] ||
+	    { echo "fsync'd file lost: $(cat "$P/synced")"; return 1; }
+	[ "$(cat "$P/bysyncer")" = later ] ||
+	    { echo "file the syncer should have committed lost"; return 1; }
+	[ ! -e "$P/later" ] || { echo "rmdir before the crash lost"; return 1; }
+	cmp "$T/ref" "$P/data"
+}
+if h2_mount -o rw; then
+	printf synced | dd of="$P/synced" conv=fsync 2>/dev/null
+	rmdir "$P/later"
+	printf later >"$P/bysyncer"
+	sleep 7
+	printf maybe >"$P/unsynced"
+	kill -9 "$MPID"
+	wait "$MPID" 2>/dev/null
+	MPID=
+	fusermount3 -u "$MNT" 2>/dev/null
+	check hammer2_fsck_after_kill "$B/fsck_hammer2" "$IMG"
+	if h2_mount -o ro; then
+		check hammer2_fsync_and_syncer_survive_kill crash_check
+		h2_unmount hammer2_unmount_after_kill
+	else
+		fail hammer2_fsync_and_syncer_survive_kill "remount failed"
+	fi
+else
+	fail hammer2_fsck_after_kill "mount failed"
 fi
