@@ -1458,6 +1458,269 @@ scenario_fixture(void)
 	return (0);
 }
 
+/* ---- random operations against a model ---------------------------- */
+
+#define RPOOL_INO  4000		/* inode keys in play */
+#define RPOOL_DATA 2000		/* file block keys in play */
+
+struct rstate {
+	hammer2_key_t	rs_ikey[RPOOL_INO];	/* sorted */
+	uint32_t	rs_igen[RPOOL_INO];	/* 0: absent */
+	hammer2_key_t	rs_dkey[RPOOL_DATA];	/* sorted */
+	uint32_t	rs_dgen[RPOOL_DATA];
+	uint64_t	rs_seed;
+};
+
+static uint64_t
+rnd(struct rstate *rs)
+{
+	rs->rs_seed ^= rs->rs_seed << 13;
+	rs->rs_seed ^= rs->rs_seed >> 7;
+	rs->rs_seed ^= rs->rs_seed << 17;
+	return (rs->rs_seed);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	hammer2_key_t x = *(const hammer2_key_t *)a;
+	hammer2_key_t y = *(const hammer2_key_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* Pools: dense runs and wide random keys, no duplicates. */
+static void
+rstate_init(struct rstate *rs)
+{
+	int i, j;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->rs_seed = 0x9E3779B97F4A7C15ULL;
+	if (getenv("H2_CHAIN_SEED") != NULL)	/* longer runs by hand */
+		rs->rs_seed = strtoull(getenv("H2_CHAIN_SEED"), NULL, 0) | 1;
+	for (i = 0; i < RPOOL_INO; i++) {
+		if (i < RPOOL_INO / 2)
+			rs->rs_ikey[i] = INUM0 + (hammer2_key_t)i;
+		else
+			rs->rs_ikey[i] = (rnd(rs) >> 2) | 0x10000;
+	}
+	for (i = 0; i < RPOOL_DATA; i++) {
+		if (i < RPOOL_DATA / 2)
+			rs->rs_dkey[i] = (hammer2_key_t)i * BLK;
+		else
+			rs->rs_dkey[i] = ((rnd(rs) >> 24) & ~(hammer2_key_t)
+			    (BLK - 1)) | (1ULL << 30);
+	}
+	qsort(rs->rs_ikey, RPOOL_INO, sizeof(hammer2_key_t), key_cmp);
+	qsort(rs->rs_dkey, RPOOL_DATA, sizeof(hammer2_key_t), key_cmp);
+	for (i = 1, j = 0; i < RPOOL_DATA; i++)
+		if (rs->rs_dkey[i] == rs->rs_dkey[j])
+			rs->rs_dkey[i] += BLK * 3;	/* rare; keep unique */
+		else
+			j = i;
+}
+
+static size_t
+rdata_fill(uint8_t *buf, hammer2_key_t key, uint32_t gen)
+{
+	size_t i, len = 100 + (size_t)((key / BLK * 7 + gen * 13) % 3000);
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(key / BLK + gen * 31 + i);
+	memset(buf + len, 0, BLK - len);
+	return (len);
+}
+
+static void
+rverify(struct hammer2_dev *dev, struct rstate *rs, uint8_t *buf,
+    uint8_t *got)
+{
+	struct hammer2_chain *vroot, *pfs, *file, *c;
+	struct hammer2_inode_data *ip;
+	int error, i = 0, bad = 0;
+
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL) {
+		hammer2_chain_drop(vroot);
+		return;
+	}
+	CHECK(tree_check(vroot, 0, HAMMER2_KEY_MAX) == 0);
+	error = hammer2_chain_lookup(pfs, INUM0, HAMMER2_DIRHASH_VISIBLE - 1,
+	    0, &c);
+	while (error == 0) {
+		if (c->ch_bref.key == FILE_INUM)
+			goto next_ino;
+		while (i < RPOOL_INO && rs->rs_ikey[i] < c->ch_bref.key &&
+		    rs->rs_igen[i] == 0)
+			i++;
+		ip = c->ch_data;
+		if (i >= RPOOL_INO || rs->rs_ikey[i] != c->ch_bref.key ||
+		    rs->rs_igen[i] == 0 || ip->meta.inum != c->ch_bref.key ||
+		    ip->meta.uflags != rs->rs_igen[i])
+			bad++;
+		else
+			i++;
+next_ino:
+		error = hammer2_chain_next(pfs, c, HAMMER2_DIRHASH_VISIBLE - 1,
+		    0, &c);
+	}
+	CHECK_ERR(error, ENOENT);
+	while (i < RPOOL_INO && rs->rs_igen[i] == 0)
+		i++;
+	CHECK(i == RPOOL_INO);
+	CHECK(bad == 0);
+	file = file_get(pfs, false);
+	i = 0;
+	bad = 0;
+	error = file != NULL ? hammer2_chain_lookup(file, 0, HAMMER2_KEY_MAX,
+	    0, &c) : ENOENT;
+	while (error == 0) {
+		while (i < RPOOL_DATA && rs->rs_dkey[i] < c->ch_bref.key &&
+		    rs->rs_dgen[i] == 0)
+			i++;
+		if (i >= RPOOL_DATA || rs->rs_dkey[i] != c->ch_bref.key ||
+		    rs->rs_dgen[i] == 0) {
+			bad++;
+		} else {
+			rdata_fill(buf, rs->rs_dkey[i], rs->rs_dgen[i]);
+			if (hammer2_data_read(dev, &c->ch_bref, got, BLK) != 0 ||
+			    memcmp(buf, got, BLK) != 0)
+				bad++;
+			i++;
+		}
+		error = hammer2_chain_next(file, c, HAMMER2_KEY_MAX, 0, &c);
+	}
+	CHECK_ERR(error, ENOENT);
+	while (i < RPOOL_DATA && rs->rs_dgen[i] == 0)
+		i++;
+	CHECK(i == RPOOL_DATA);
+	CHECK(bad == 0);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+}
+
+/* One random operation on the inode or data pool. */
+static void
+rstep(struct rstate *rs, struct hammer2_chain *pfs, struct hammer2_chain *file,
+    uint8_t *buf)
+{
+	struct hammer2_chain *c;
+	uint64_t r = rnd(rs);
+	hammer2_key_t key;
+	uint32_t *genp;
+	int error, i;
+
+	if (r & 1) {
+		i = (int)((r >> 8) % RPOOL_INO);
+		key = rs->rs_ikey[i];
+		genp = &rs->rs_igen[i];
+		if (*genp == 0) {
+			error = hammer2_chain_create(pfs, key, 0,
+			    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES,
+			    next_mtid++, &c);
+			CHECK_ERR(error, 0);
+			if (error != 0)
+				return;
+			ino_fill(c->ch_data, key, 1);
+			hammer2_chain_drop(c);
+			*genp = 1;
+		} else if ((r >> 4) & 1) {
+			CHECK_ERR(key_delete(pfs, key), 0);
+			*genp = 0;
+		} else {
+			error = hammer2_chain_lookup(pfs, key, key, 0, &c);
+			CHECK_ERR(error, 0);
+			if (error != 0)
+				return;
+			CHECK_ERR(hammer2_chain_modify(c, next_mtid++), 0);
+			ino_fill(c->ch_data, key, ++*genp);
+			hammer2_chain_drop(c);
+		}
+		return;
+	}
+	i = (int)((r >> 8) % RPOOL_DATA);
+	key = rs->rs_dkey[i];
+	genp = &rs->rs_dgen[i];
+	if (*genp != 0 && ((r >> 4) & 1)) {
+		CHECK_ERR(key_delete(file, key), 0);
+		*genp = 0;
+		return;
+	}
+	error = hammer2_chain_lookup(file, key, key, 0, &c);
+	if (error == ENOENT)
+		error = hammer2_chain_create(file, key, HAMMER2_LBUFRADIX,
+		    HAMMER2_BREF_TYPE_DATA, 0, next_mtid++, &c);
+	CHECK_ERR(error, 0);
+	if (error != 0)
+		return;
+	error = hammer2_chain_write_data(c, buf, rdata_fill(buf, key,
+	    *genp + 1), HAMMER2_ENC_CHECK(HAMMER2_CHECK_ISCSI32),
+	    next_mtid++);
+	CHECK_ERR(error, 0);
+	if (error == 0)
+		++*genp;
+	hammer2_chain_drop(c);
+}
+
+/*
+ * Random creates, modifies, re-writes and deletes over dense and sparse
+ * keys; the tree is checked against the model every 500 operations,
+ * committed every 2,000, re-opened every 4,000 (fsck each time).
+ */
+static int
+scenario_random(void)
+{
+	struct hammer2_chain *vroot, *pfs = NULL, *file = NULL;
+	struct hammer2_dev *dev = NULL;
+	struct rstate *rs = malloc(sizeof(*rs));
+	uint8_t *buf = malloc(BLK), *got = malloc(BLK);
+	int op, nops = 16000;
+
+	rstate_init(rs);
+	for (op = 0; op <= nops; op++) {
+		if (dev == NULL) {
+			dev = dev_open(1);
+			if (dev == NULL)
+				return (1);
+			vroot = hammer2_chain_vroot(dev);
+			pfs = pfs_find(vroot, "DATA");
+			hammer2_chain_drop(vroot);
+			if (pfs == NULL)
+				return (1);
+			file = file_get(pfs, true);
+			if (file == NULL)
+				return (1);
+		}
+		if (op % 500 == 0)
+			rverify(dev, rs, buf, got);
+		if (op % 2000 == 1999)
+			CHECK_ERR(hammer2_flush(dev), 0);
+		if (op % 4000 == 3999 || op == nops) {
+			hammer2_chain_drop(file);
+			hammer2_chain_drop(pfs);
+			CHECK_ERR(hammer2_rw_unmount(dev), 0);
+			h2_host_close(dev);
+			dev = NULL;
+			run_fsck("random operations");
+			dev = dev_open(0);
+			if (dev != NULL) {
+				rverify(dev, rs, buf, got);
+				h2_host_close(dev);
+			}
+			dev = NULL;
+			continue;
+		}
+		rstep(rs, pfs, file, buf);
+	}
+	free(rs);
+	free(buf);
+	free(got);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1473,6 +1736,7 @@ main(int argc, char **argv)
 		{ "enospc", scenario_enospc },
 		{ "eio", scenario_eio },
 		{ "fixture", scenario_fixture },
+		{ "random", scenario_random },
 	};
 	size_t i;
 	int rc = 2;
