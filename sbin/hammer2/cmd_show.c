@@ -13,6 +13,7 @@
  * ordered scan it shows every slot as stored, so broken arrays can be
  * inspected; each block is still read through hammer2_bref_read(), so a
  * failing check code is printed instead of garbage.  Depth is bounded.
+ * DATA brefs show their methods and check code only with hammer2 -v.
  *
  * More: hammer2(8).
  */
@@ -150,12 +151,16 @@ show_bref(struct hammer2_dev *dev, int tab, int idx,
 		printf("%*s} (dirent.%d)\n", tab, "", idx);
 		return;
 	}
-	if (bref->type == HAMMER2_BREF_TYPE_DATA)
+	if (bref->type == HAMMER2_BREF_TYPE_DATA && !h2cmd_verbose)
 		return;
 	printf("%*s meth=%s|%s ", tab, "",
 	    hammer2_check_name(HAMMER2_DEC_CHECK(bref->methods)),
 	    hammer2_comp_name(HAMMER2_DEC_COMP(bref->methods)));
 	show_check(bref);
+	if (bref->type == HAMMER2_BREF_TYPE_DATA) {
+		printf("\n");	/* -v: methods of data blocks, not their bytes */
+		return;
+	}
 	if (depth > SHOW_MAX_DEPTH) {
 		printf(" (too deep)\n");
 		return;

@@ -4,9 +4,12 @@
  */
 
 /*
- * hammer2.c - hammer2(8): inspect HAMMER2 volumes.  This part holds the
- * command dispatch and the small commands: volhdr, info, pfs-list, stat,
- * hash and dhash; show and freemap are in cmd_show.c.
+ * hammer2.c - hammer2(8): inspect and manage HAMMER2 volumes.  This part
+ * holds the command dispatch and the small commands: volhdr, info,
+ * pfs-list, stat, hash and dhash; show and freemap are in cmd_show.c;
+ * the commands that change an image (pfs-create, pfs-delete, snapshot,
+ * setcomp, setcheck, bulkfree, cleanup, growfs, dedup) are in the other
+ * cmd_*.c files.
  *
  * Model: DragonFly's command names and output layout where they apply.
  * DragonFly's pfs-list, info and stat talk to a mounted file system
@@ -28,7 +31,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: hammer2 [-q] command [argument ...]\n"
+	    "usage: hammer2 [-qv] command [argument ...]\n"
 	    "    show special\n"
 	    "    freemap special\n"
 	    "    volhdr special\n"
@@ -36,7 +39,16 @@ usage(void)
 	    "    pfs-list special\n"
 	    "    stat special[@label] path ...\n"
 	    "    hash filename ...\n"
-	    "    dhash filename ...\n");
+	    "    dhash filename ...\n"
+	    "    pfs-create special label\n"
+	    "    pfs-delete special label\n"
+	    "    snapshot special[@label] [name]\n"
+	    "    setcomp special[@label] comp[:level] path ...\n"
+	    "    setcheck special[@label] check path ...\n"
+	    "    dedup special[@label]\n"
+	    "    bulkfree special\n"
+	    "    cleanup special\n"
+	    "    growfs special [size]\n");
 	exit(1);
 }
 
@@ -178,9 +190,12 @@ cmd_volhdr(const char *path)
 static int
 info_cb(void *arg, const struct hammer2_inode *ip)
 {
-	(void)arg;
+	struct hammer2_dev *dev = arg;
+
 	printf("    %.*s\n", (int)ip->ino_data.meta.name_len,
 	    (const char *)ip->ino_data.filename);
+	if (h2cmd_verbose)
+		return (h2cmd_print_usage(dev, ip));
 	return (0);
 }
 
@@ -196,7 +211,9 @@ cmd_info(int ac, char **av)
 			continue;
 		}
 		printf("%s\n", av[i]);
-		if (hammer2_pfs_scan(dev, info_cb, NULL) != 0)
+		if (h2cmd_verbose)
+			h2cmd_print_volume_usage(dev);
+		if (hammer2_pfs_scan(dev, info_cb, dev) != 0)
 			rc = 1;
 		h2_host_close(dev);
 	}
@@ -299,15 +316,48 @@ cmd_hash(int ac, char **av, int detail)
 	return (0);
 }
 
+/* The commands that change an image; usage() if none matches. */
+static int
+dispatch_rw(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "pfs-create") == 0 && argc == 3)
+		return (cmd_pfs_create(argv[1], argv[2]));
+	if (strcmp(cmd, "pfs-delete") == 0 && argc == 3)
+		return (cmd_pfs_delete(argv[1], argv[2]));
+	if (strcmp(cmd, "snapshot") == 0 && (argc == 2 || argc == 3))
+		return (cmd_snapshot(argv[1], argc == 3 ? argv[2] : NULL));
+	if (strcmp(cmd, "setcomp") == 0 && argc >= 4)
+		return (cmd_setmethod(argv[1], HAMMER2_PFS_METHOD_COMP,
+		    argv[2], argc - 3, argv + 3));
+	if (strcmp(cmd, "setcheck") == 0 && argc >= 4)
+		return (cmd_setmethod(argv[1], HAMMER2_PFS_METHOD_CHECK,
+		    argv[2], argc - 3, argv + 3));
+	if (strcmp(cmd, "dedup") == 0 && argc == 2)
+		return (cmd_dedup(argv[1]));
+	if (strcmp(cmd, "bulkfree") == 0 && argc == 2)
+		return (cmd_bulkfree(argv[1]));
+	if (strcmp(cmd, "cleanup") == 0 && argc == 2)
+		return (cmd_cleanup(argv[1]));
+	if (strcmp(cmd, "growfs") == 0 && (argc == 2 || argc == 3))
+		return (cmd_growfs(argv[1], argc == 3 ? argv[2] : NULL));
+	usage();
+	return (1);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "q")) != -1) {
+	while ((ch = getopt(argc, argv, "+qv")) != -1) {
 		switch (ch) {
 		case 'q':
+			break;
+		case 'v':
+			h2cmd_verbose = 1;
 			break;
 		default:
 			usage();
@@ -334,6 +384,5 @@ main(int argc, char **argv)
 		return (cmd_hash(argc - 1, argv + 1, 0));
 	if (strcmp(cmd, "dhash") == 0 && argc >= 2)
 		return (cmd_hash(argc - 1, argv + 1, 1));
-	usage();
-	return (1);
+	return (dispatch_rw(argc, argv));
 }
