@@ -493,6 +493,18 @@ nm_zone_of(const void *ptr)
 	    (NM_ZONE_COLORS - 1)) * NM_ZONE_HDR_BYTES));
 }
 
+/*
+ * The zone's class as a tcoff, taken from its magic (NM_ZONE_MAGIC ^ the
+ * header's address ^ the tcoff); if the magic is wrong, a value with bits
+ * outside NM_TC_MASK (all but 64 of the 2^32 values have them).
+ */
+static inline uint32_t
+nm_zone_tcoff(const struct nm_zone *z)
+{
+	return (__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^
+	    NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z);
+}
+
 static inline uintptr_t
 nm_zone_base(const struct nm_zone *z)
 {
@@ -1075,13 +1087,15 @@ nm_free_direct(void *ptr, unsigned zi)
 }
 
 /*
- * nm_free_slow - free of a chunk of class zi when the loaded magazine is
- * full or missing: swap in an empty previous magazine, else trade the full
- * one at the depot.
+ * nm_free_slow - free of a checked chunk when its class's loaded magazine
+ * is full or missing: swap in an empty previous magazine, else trade the
+ * full one at the depot.  The class is read again from the zone header,
+ * so that the fast path keeps nothing for this call but ptr.
  */
 static void __attribute__((__noinline__))
-nm_free_slow(void *ptr, unsigned zi)
+nm_free_slow(void *ptr)
 {
+	unsigned zi = nm_zone_tcoff(nm_zone_of(ptr)) >> NM_TC_SHIFT;
 	struct nm_thread *t = &nm_self;
 	struct nm_tclass *tc = &t->t_class[zi];
 	struct nm_mag *m, *e;
@@ -1124,18 +1138,6 @@ static inline uint64_t
 nm_free_tag(const void *ptr)
 {
 	return (nm_secret ^ (uintptr_t)ptr);
-}
-
-/*
- * The zone's class as a tcoff, taken from its magic (NM_ZONE_MAGIC ^ the
- * header's address ^ the tcoff); if the magic is wrong, a value with bits
- * outside NM_TC_MASK (all but 64 of the 2^32 values have them).
- */
-static inline uint32_t
-nm_zone_tcoff(const struct nm_zone *z)
-{
-	return (__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^
-	    NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z);
 }
 
 /*
@@ -1230,7 +1232,7 @@ nm_free_chunk(void *ptr, uint32_t tcoff)
 		*tc->tc_top++ = ptr;
 		return;
 	}
-	nm_free_slow(ptr, tcoff >> NM_TC_SHIFT);
+	nm_free_slow(ptr);
 }
 
 /* free of NULL or of a pointer outside the slab arena. */
