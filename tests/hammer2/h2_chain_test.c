@@ -1721,6 +1721,99 @@ scenario_random(void)
 	return (0);
 }
 
+/*
+ * Dedup: a leaf sharing a committed block reads the same bytes, keeps
+ * them across re-writes of either sharer, and survives commits and fsck.
+ */
+static int
+scenario_share(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file, *a = NULL, *b = NULL;
+	struct hammer2_blockref src;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+	uint8_t *buf = malloc(BLK), *got = malloc(BLK);
+	int k;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 10, 8);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	/* A fresh source is refused. */
+	CHECK_ERR(data_put(file, 2, 5, buf), 0);
+	m->m_data_gen[2] = 5;
+	CHECK_ERR(hammer2_chain_lookup(file, data_off(2), data_off(2), 0, &a),
+	    0);
+	CHECK_ERR(hammer2_chain_create(file, 7ULL << 40, 16,
+	    HAMMER2_BREF_TYPE_DATA, 0, 1, &b), 0);
+	if (a == NULL || b == NULL)
+		return (1);
+	CHECK_ERR(hammer2_chain_share(b, &a->ch_bref, next_mtid++), EINVAL);
+	hammer2_chain_drop(a);
+	/* A committed one is shared. */
+	CHECK_ERR(hammer2_chain_lookup(file, data_off(1), data_off(1), 0, &a),
+	    0);
+	if (a == NULL)
+		return (1);
+	src = a->ch_bref;
+	CHECK_ERR(hammer2_chain_share(b, &src, next_mtid++), 0);
+	CHECK_ERR(hammer2_chain_share(a, &src, next_mtid++), 0);
+	hammer2_chain_drop(a);
+	data_fill(buf, 1, m->m_data_gen[1]);
+	CHECK_ERR(hammer2_data_read(dev, &b->ch_bref, got, BLK), 0);
+	CHECK(memcmp(buf, got, BLK) == 0);
+	hammer2_chain_drop(b);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	/* Re-write block 1 twice: the sharer keeps the old bytes. */
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	CHECK_ERR(data_put(file, 1, 8, buf), 0);
+	CHECK_ERR(data_put(file, 1, 9, buf), 0);
+	for (k = 0; k < 3; k++)
+		CHECK_ERR(data_put(file, 3, 9 + k, buf), 0);
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	run_fsck("shared blocks");
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file != NULL &&
+	    hammer2_chain_lookup(file, 7ULL << 40, 7ULL << 40, 0, &b) == 0) {
+		data_fill(buf, 1, 1);
+		CHECK_ERR(hammer2_data_read(dev, &b->ch_bref, got, BLK), 0);
+		CHECK(memcmp(buf, got, BLK) == 0);
+		hammer2_chain_drop(b);
+	} else {
+		CHECK(!"shared leaf missing");
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	h2_host_close(dev);
+	free(buf);
+	free(got);
+	free(m);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1737,6 +1830,7 @@ main(int argc, char **argv)
 		{ "eio", scenario_eio },
 		{ "fixture", scenario_fixture },
 		{ "random", scenario_random },
+		{ "share", scenario_share },
 	};
 	size_t i;
 	int rc = 2;

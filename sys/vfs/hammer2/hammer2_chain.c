@@ -1075,6 +1075,46 @@ out:
 }
 
 /*
+ * hammer2_chain_share - make the DATA (or DIRENT-name) leaf chain name
+ * the committed block src names (dedup: the bref is repeated, the block
+ * shared).  src must be a committed block of the same type: a block of
+ * the open transaction could be freed under the sharer (EINVAL).  The
+ * chain's own fresh block, if any, is freed.  Returns 0, EINVAL, EROFS
+ * or ENOENT (deleted chain).
+ */
+int
+hammer2_chain_share(struct hammer2_chain *chain,
+    const struct hammer2_blockref *src, hammer2_tid_t mtid)
+{
+	struct hammer2_dev *dev = chain->ch_dev;
+	int error;
+
+	error = hammer2_chain_writable(dev);
+	if (error != 0)
+		return (error);
+	if (chain->ch_flags & HAMMER2_CHF_DELETED)
+		return (ENOENT);
+	if ((chain->ch_bref.type != HAMMER2_BREF_TYPE_DATA &&
+		chain->ch_bref.type != HAMMER2_BREF_TYPE_DIRENT) ||
+	    src->type != chain->ch_bref.type ||
+	    (src->data_off & HAMMER2_OFF_MASK_RADIX) == 0 ||
+	    hammer2_chain_bref_is_fresh(dev, src))
+		return (EINVAL);
+	if (hammer2_chain_bref_is_fresh(dev, &chain->ch_bref))
+		hammer2_freemap_free_uncommitted(dev, chain->ch_bref.data_off);
+	chain->ch_bref.data_off = src->data_off;
+	chain->ch_bref.methods = src->methods;
+	chain->ch_bref.check = src->check;
+	chain->ch_bref.mirror_tid = src->mirror_tid;
+	if (mtid > chain->ch_bref.modify_tid)
+		chain->ch_bref.modify_tid = mtid;
+	chain->ch_flags |= HAMMER2_CHF_MODIFIED;
+	hammer2_chain_sync_bref(chain);
+	hammer2_chain_mark_update(chain->ch_parent);
+	return (0);
+}
+
+/*
  * Give back the fresh blocks below a chain that is being deleted: its
  * own (DATA/DIRENT) and those in the arrays of its dirty descendants
  * (clean arrays cannot hold fresh brefs).

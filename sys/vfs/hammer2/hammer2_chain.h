@@ -133,6 +133,10 @@ struct hammer2_rw {
  * zeros to the power-of-two block size (>= 1 KiB, <= 64 KiB); methods
  * are stored in the bref and the check code computed.
  *
+ * hammer2_chain_share: dedup: make a DATA/DIRENT leaf name the same
+ * committed block as src (instead of write_data; EINVAL if src is not
+ * committed or of another type).
+ *
  * hammer2_chain_delete: remove a leaf (and, for an INODE, everything
  * below it) from its parent; the caller still holds its reference.
  *
@@ -156,6 +160,8 @@ int hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
 int hammer2_chain_modify(struct hammer2_chain *chain, hammer2_tid_t mtid);
 int hammer2_chain_write_data(struct hammer2_chain *chain, const void *buf,
     size_t len, uint8_t methods, hammer2_tid_t mtid);
+int hammer2_chain_share(struct hammer2_chain *chain,
+    const struct hammer2_blockref *src, hammer2_tid_t mtid);
 int hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid);
 int hammer2_flush(struct hammer2_dev *dev);
 
