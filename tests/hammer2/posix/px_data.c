@@ -634,6 +634,104 @@ statvfs_sanity(void)
 	free(buf);
 }
 
+/*
+ * Sizes around the points where a file system changes representation
+ * (HAMMER2: data in the inode up to 512 bytes, 64 KiB blocks): grow by
+ * writing, shrink by truncating, and check every byte each time.
+ */
+static void
+size_transitions(void)
+{
+	static const size_t sizes[] = { 0, 1, 511, 512, 513, 4096, 65535,
+		65536, 65537, 131072, 200000, 513, 512, 1, 70000, 0, 600 };
+	unsigned char *want, *got;
+	size_t i, cur = 0;
+	struct stat st;
+	int fd;
+
+	want = calloc(1, PX_BIGBUF);
+	got = malloc(PX_BIGBUF);
+	if (want == NULL || got == NULL)
+		abort();
+	PX_OK(fd = open("f", O_RDWR | O_CREAT, 0644));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] > cur) {
+			px_fill(want + cur, sizes[i] - cur, 50 + (unsigned)i);
+			PX_EQ(pwrite(fd, want + cur, sizes[i] - cur, (off_t)cur),
+			    sizes[i] - cur);
+		} else {
+			PX_OK(ftruncate(fd, (off_t)sizes[i]));
+			memset(want + sizes[i], 0, cur - sizes[i]);
+		}
+		cur = sizes[i];
+		PX_OK(fstat(fd, &st));
+		PX_EQ(st.st_size, cur);
+		PX_EQ(px_read_file("f", got, PX_BIGBUF), cur);
+		if (memcmp(want, got, cur) != 0) {
+			PX_FAIL("data wrong after step %zu (size %zu)", i, cur);
+			return;
+		}
+	}
+	/* grow by truncate from an inline size: zeros after the data */
+	PX_OK(ftruncate(fd, 100000));
+	PX_EQ(px_read_file("f", got, PX_BIGBUF), 100000);
+	PX_TRUE(memcmp(want, got, cur) == 0);
+	PX_TRUE(px_is_zero(got + cur, 100000 - cur));
+	PX_OK(close(fd));
+	free(want);
+	free(got);
+}
+
+/*
+ * readdir while the directory changes: every entry present from start to
+ * end is returned exactly once (POSIX), whatever is added or removed.
+ */
+#define PX_STABLE_N	600
+#define PX_STABLE_FIRST	150
+
+static void
+readdir_stable(void)
+{
+	static unsigned char seen[PX_STABLE_N];
+	struct dirent *de;
+	char name[32];
+	int i, n = 0;
+	DIR *d;
+
+	PX_OK(mkdir("d", 0755));
+	for (i = 0; i < PX_STABLE_N; i++) {
+		snprintf(name, sizeof(name), "d/e%d", i);
+		PX_OK(px_write_file(name, 0644, "", 0));
+	}
+	PX_TRUE((d = opendir("d")) != NULL);
+	while (n < PX_STABLE_FIRST && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == 'e') {
+			seen[atoi(de->d_name + 1)]++;
+			n++;
+		}
+	}
+	PX_EQ(n, PX_STABLE_FIRST);
+	/* remove every other entry (seen or not), add as many new ones */
+	for (i = 0; i < PX_STABLE_N; i += 2) {
+		snprintf(name, sizeof(name), "d/e%d", i);
+		PX_OK(unlink(name));
+		snprintf(name, sizeof(name), "d/new%d", i);
+		PX_OK(px_write_file(name, 0644, "", 0));
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (de->d_name[0] == 'e')
+			seen[atoi(de->d_name + 1)]++;
+	}
+	PX_EQ(errno, 0);
+	closedir(d);
+	for (i = 0; i < PX_STABLE_N; i++) {
+		if (seen[i] > 1 || (i % 2 == 1 && seen[i] != 1)) {
+			PX_FAIL("entry e%d returned %d times", i, seen[i]);
+			return;
+		}
+	}
+}
+
 const struct px_case px_cases_data[] = {
 	{ "write_read_back", write_read_back },
 	{ "truncate_holes", truncate_holes },
@@ -641,7 +739,9 @@ const struct px_case px_cases_data[] = {
 	{ "large_sparse", large_sparse },
 	{ "utimes_set", utimes_set },
 	{ "mtime_ctime_updates", mtime_ctime_updates },
+	{ "size_transitions", size_transitions },
 	{ "readdir_many", readdir_many },
+	{ "readdir_stable", readdir_stable },
 	{ "readdir_inodes", readdir_inodes },
 	{ "open_unlinked", open_unlinked },
 	{ "fsync_calls", fsync_calls },
