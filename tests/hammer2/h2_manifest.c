@@ -6,13 +6,15 @@
 /*
  * h2_manifest.c - check a HAMMER2 tree against a fixture MANIFEST.
  *
- * Model: one checker, two back ends.  With -i image[@LABEL] every path is
- * resolved through the HAMMER2 core (sys/vfs/hammer2) directly; with -d
- * DIR it goes through POSIX calls on a directory, i.e. a FUSE mount of
- * mount_hammer2.  For every MANIFEST entry the type, permission bits,
- * size, sha256 of file content, symlink target, mtime (files and
- * symlinks) and hardlink identity (same inode number, nlinks 2) are
- * compared; then a full readdir walk must find exactly the MANIFEST's
+ * Model: one checker, three back ends.  With -i image[@LABEL] every path is
+ * resolved through the HAMMER2 core (sys/vfs/hammer2) directly; with -o
+ * image[@LABEL] (read-only) or -w image[@LABEL] (read-write; nothing is
+ * changed, the unmount commits) through the core's vnops layer
+ * (hammer2_vnops.h); with -d DIR through POSIX calls on a directory, i.e.
+ * a FUSE mount of mount_hammer2.  For every MANIFEST entry the type,
+ * permission bits, size, sha256 of file content, symlink target, mtime
+ * (files and symlinks) and hardlink identity (same inode number, nlinks 2)
+ * are compared; then a full readdir walk must find exactly the MANIFEST's
  * set of paths.  Any difference is printed and the exit status is 1.
  *
  * Invariants: a test that finds nothing to check fails (an empty
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "hammer2_codec.h"
+#include "hammer2_vnops.h"
 #include "libhammer2.h"
 
 #define MF_FIELDS	8
@@ -284,6 +287,121 @@ static const struct mf_backend core_backend = {
 	core_stat, core_read, core_readlink, core_readdir
 };
 
+/* ---- vnops back end (hammer2_vnops.h, read-only or read-write) ---- */
+
+static struct hammer2_mount *ops_mp;
+
+/* Resolve path from the PFS root, one hammer2_vop_lookup() a component. */
+static int
+ops_resolve(const char *path, struct hammer2_vattr *va)
+{
+	const char *p = path, *q;
+	hammer2_tid_t inum = hammer2_vfs_root(ops_mp);
+	int error;
+
+	error = hammer2_vop_getattr(ops_mp, inum, va);
+	while (error == 0) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		q = p;
+		while (*q != '\0' && *q != '/')
+			q++;
+		error = hammer2_vop_lookup(ops_mp, inum, p, (size_t)(q - p), va);
+		inum = va->va_inum;
+		p = q;
+	}
+	return (error);
+}
+
+static int
+ops_stat(const char *path, struct mf_stat *st)
+{
+	struct hammer2_vattr va;
+	int error;
+
+	error = ops_resolve(path, &va);
+	if (error != 0)
+		return (error);
+	st->ms_type = core_type(va.va_type);
+	st->ms_mode = va.va_mode;
+	st->ms_size = va.va_size;
+	st->ms_mtime_sec = va.va_mtime / 1000000;
+	st->ms_mtime_frac = va.va_mtime % 1000000;
+	st->ms_ino = va.va_inum;
+	st->ms_nlinks = va.va_nlink;
+	return (0);
+}
+
+static int
+ops_read(const char *path, uint8_t **bufp, size_t *lenp)
+{
+	struct hammer2_vattr va;
+	size_t done;
+	int error;
+
+	error = ops_resolve(path, &va);
+	if (error != 0)
+		return (error);
+	*lenp = (size_t)va.va_size;
+	*bufp = malloc(*lenp + 1);
+	if (*bufp == NULL)
+		return (ENOMEM);
+	error = hammer2_vop_read(ops_mp, va.va_inum, 0, *bufp, *lenp, &done);
+	if (error == 0 && done != *lenp)
+		error = EIO;
+	return (error);
+}
+
+static int
+ops_readlink(const char *path, char *buf, size_t len)
+{
+	struct hammer2_vattr va;
+	size_t n;
+	int error;
+
+	error = ops_resolve(path, &va);
+	if (error != 0)
+		return (error);
+	return (hammer2_vop_readlink(ops_mp, va.va_inum, buf, len, &n));
+}
+
+static int
+ops_readdir_cb(void *arg, const char *name, size_t namlen, hammer2_tid_t inum,
+    uint8_t type, uint64_t next)
+{
+	struct core_rd *rd = arg;
+	char buf[HAMMER2_NAME_MAXBYTES + 1];
+
+	(void)inum;
+	(void)next;
+	if ((namlen == 1 && name[0] == '.') ||
+	    (namlen == 2 && name[0] == '.' && name[1] == '.'))
+		return (0);
+	memcpy(buf, name, namlen);
+	buf[namlen] = '\0';
+	return (rd->fn(buf, type == HAMMER2_OBJTYPE_DIRECTORY, rd->arg));
+}
+
+static int
+ops_readdir(const char *path, int (*fn)(const char *, int, void *), void *arg)
+{
+	struct hammer2_vattr va;
+	struct core_rd rd = { fn, arg };
+	int error;
+
+	error = ops_resolve(path, &va);
+	if (error != 0)
+		return (error);
+	return (hammer2_vop_readdir(ops_mp, va.va_inum, 0, ops_readdir_cb,
+	    &rd));
+}
+
+static const struct mf_backend ops_backend = {
+	ops_stat, ops_read, ops_readlink, ops_readdir
+};
+
 /* ---- POSIX back end (a mounted tree) ---- */
 
 static void
@@ -506,7 +624,8 @@ walk_dir(struct walk_arg *wa)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: h2_manifest -d dir | -i image[@label] manifest\n");
+	fprintf(stderr, "usage: h2_manifest -d dir | -i image[@label] | "
+	    "-o image[@label] | -w image[@label] manifest\n");
 	exit(2);
 }
 
@@ -520,7 +639,7 @@ main(int argc, char **argv)
 	size_t i;
 	int ch, error;
 
-	while ((ch = getopt(argc, argv, "d:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:i:o:w:")) != -1) {
 		switch (ch) {
 		case 'd':
 			posix_root = optarg;
@@ -538,6 +657,24 @@ main(int argc, char **argv)
 				return (1);
 			}
 			be = &core_backend;
+			free(path);
+			free(label);
+			break;
+		case 'o':
+		case 'w':
+			if (h2_split_image_label(optarg, &path, &label) != 0)
+				return (1);
+			error = h2_host_open(path, ch == 'o' ? 0 : H2_HOST_RDWR,
+			    &dev);
+			if (error == 0)
+				error = hammer2_vfs_mount(dev, label, ch == 'o' ?
+				    HAMMER2_MNT_RDONLY : 0, &ops_mp);
+			if (error != 0) {
+				fprintf(stderr, "h2_manifest: %s: %s\n", optarg,
+				    strerror(error));
+				return (1);
+			}
+			be = &ops_backend;
 			free(path);
 			free(label);
 			break;
@@ -572,6 +709,8 @@ main(int argc, char **argv)
 		free(entries[i].me_hardlink);
 	}
 	free(entries);
+	if (ops_mp != NULL && hammer2_vfs_unmount(ops_mp) != 0)
+		mf_error(".", "unmount failed");
 	if (dev != NULL)
 		h2_host_close(dev);
 	return (nerrors == 0 ? 0 : 1);

@@ -19,9 +19,12 @@
  * hammer2_chain_write_data() in 64 KiB logical blocks, compressed with
  * the inode's comp_algo (LZ4, ZLIB, AUTOZERO: an all-zero block becomes
  * a hole), checked with its check_algo, deduplicated against identical
- * blocks written earlier in this mount (same check code and contents).
- * Files of at most 512 bytes keep their data in the inode
- * (HAMMER2_OPFLAG_DIRECTDATA).
+ * blocks written earlier in this mount and committed since (same methods
+ * and byte-identical contents; the saving is sf_dedup_bytes).  Files of
+ * at most 512 bytes keep their data in the inode
+ * (HAMMER2_OPFLAG_DIRECTDATA); once larger they never move back, as in
+ * DragonFly.  A read-only mount reads through part 1's read path and
+ * gives exactly its answers.
  *
  * Open files: an inode whose last link goes away stays (nlinks 0) while
  * it is open (hammer2_vop_open/release) and is destroyed at the last
@@ -31,7 +34,9 @@
  * (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL for
  * renaming a directory into itself, EXDEV never, EROFS on a read-only
  * mount, ENOSPC, EIO for corrupt media with a message naming the block);
- * directory nlinks count "." and the subdirectories' ".." as BSD does.
+ * directories have nlinks 1 and size 0, as DragonFly stores and reports
+ * them (format §11.3; rmdir sets nlinks 0); va_bytes is the physical
+ * size recorded at the last commit (0 for data written since).
  *
  * Locking: none: one thread per mount (and per dev).
  *
