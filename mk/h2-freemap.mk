@@ -25,3 +25,20 @@ $(FM_BIN)/h2_freemap_test.asan: tests/hammer2/h2_freemap_test.c \
     $(FM_H2O)/libh2-asan.a
 	@mkdir -p $(@D)
 	$(CC) $(FM_ACFLAGS) $< $(FM_H2O)/libh2-asan.a -o $@
+
+# The benchmark: the same program without sanitizers (make bench).
+BENCH_TARGETS	+= bench-hammer2-freemap
+.PHONY: bench-hammer2-freemap
+
+$(FM_BIN)/h2_freemap_bench: tests/hammer2/h2_freemap_test.c \
+    $(FM_H2O)/libh2.a
+	@mkdir -p $(@D)
+	$(CC) $(subst $(SAN_ASAN),,$(subst -O1,-O2,$(FM_ACFLAGS))) $< \
+	    $(FM_H2O)/libh2.a -o $@
+
+bench-hammer2-freemap: $(FM_BIN)/h2_freemap_bench \
+    $(FM_H2O)/bin/newfs_hammer2
+	mkdir -p $(FM_H2O)/freemap-bench
+	$(FM_BIN)/h2_freemap_bench -b $(FM_H2O)/bin/newfs_hammer2 \
+	    $(FM_H2O)/freemap-bench $(wildcard $(FM_H2O)/fixtures/medium.img)
+	rm -rf $(FM_H2O)/freemap-bench

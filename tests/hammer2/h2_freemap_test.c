@@ -20,6 +20,10 @@
  * Prints one PASS:/FAIL: line per case; exit status 1 if any failed.
  *
  * Usage: h2_freemap_test NEWFS FSCK SCRATCHDIR [FIXTURE.img ...]
+ *        h2_freemap_test -b NEWFS SCRATCHDIR [FIXTURE.img ...]
+ * The second form is the benchmark (make bench-hammer2-freemap): the
+ * allocator against a naive first-fit allocator on the same random size
+ * sequence, the commit after a fill, and a bulkfree pass.
  *
  * More: docs/design/hammer2-write.md (Freemap).
  */
@@ -1451,6 +1455,203 @@ out:
 }
 #endif
 
+/* ------------------------------------------------------------------ */
+/* Benchmark mode (-b): allocation, commit and bulkfree costs.         */
+
+/*
+ * The alternative a simple writer would use: first fit from the start of
+ * the volume over a flat 2-bit map of 16 KiB granules (no hints, no
+ * classes), sub-16 KiB blocks packed into the last granule opened.
+ */
+struct naive {
+	uint8_t		*nv_state;	/* one byte per granule: 0 free */
+	uint64_t	 nv_ngran;
+	uint64_t	 nv_floor;	/* first usable granule */
+	uint64_t	 nv_lin;	/* packing offset, 0: none */
+};
+
+static bool
+naive_usable(uint64_t off, uint64_t total, uint64_t floor4)
+{
+	return (off >= floor4 && (off & (GIB - 1)) >= HAMMER2_SEGSIZE &&
+	    off < total);
+}
+
+static int
+naive_alloc(struct naive *nv, size_t bytes, uint64_t *offp)
+{
+	uint64_t g, n = bytes < 16384 ? 1 : bytes / 16384, i, off;
+
+	if (bytes < 16384 && nv->nv_lin != 0) {
+		off = (nv->nv_lin + bytes - 1) & ~((uint64_t)bytes - 1);
+		if ((off & ~16383ULL) == (nv->nv_lin & ~16383ULL) &&
+		    off + bytes <= (nv->nv_lin & ~16383ULL) + 16384) {
+			nv->nv_lin = (off + bytes) & 16383 ? off + bytes : 0;
+			*offp = off;
+			return (0);
+		}
+	}
+	for (g = nv->nv_floor; g + n <= nv->nv_ngran; g += n) {
+		for (i = 0; i < n && nv->nv_state[g + i] == 0; i++)
+			;
+		if (i == n)
+			break;
+	}
+	if (g + n > nv->nv_ngran)
+		return (ENOSPC);
+	for (i = 0; i < n; i++)
+		nv->nv_state[g + i] = 3;
+	*offp = g * 16384;
+	if (bytes < 16384)
+		nv->nv_lin = *offp + bytes;
+	return (0);
+}
+
+static uint64_t
+ns_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000ULL +
+	    (uint64_t)t1.tv_nsec - (uint64_t)t0->tv_nsec);
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+#define BENCH_RUNS	5
+
+/* Fill an image of `size` with both allocators; medians of ns/alloc. */
+static int
+bench_fill(const char *size, uint64_t bytes, bool naive)
+{
+	char path[1024];
+	struct hammer2_dev *dev;
+	struct blkmap m;
+	struct naive nv;
+	struct timespec t0;
+	uint64_t fm_ns[BENCH_RUNS], nv_ns[BENCH_RUNS], fl_ns[BENCH_RUNS];
+	uint64_t floor4, off, g, nallocs = 0, nnaive;
+	size_t sz;
+	int r, radix, maxradix;
+
+	img_path(path, sizeof(path), "bench");
+	for (r = 0; r < BENCH_RUNS; r++) {
+		t_rng = 0x9E3779B97F4A7C15ULL;
+		if (mkimg(path, size) || (dev = t_open(path)) == NULL)
+			return (1);
+		blkmap_init(&m, bytes);
+		if (fill(dev, &m, &fm_ns[r]))
+			return (1);
+		nallocs = m.bm_n;
+		fm_ns[r] /= m.bm_n;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (t_commit(dev))
+			return (1);
+		fl_ns[r] = ns_since(&t0);
+		floor4 = hammer2_freemap_get(dev)->fm_floor;
+		t_close(dev);
+		blkmap_fini(&m);
+
+		/* The same random size sequence through the naive one. */
+		nv_ns[r] = 0;
+		if (!naive)
+			continue;
+		t_rng = 0x9E3779B97F4A7C15ULL;
+		memset(&nv, 0, sizeof(nv));
+		nv.nv_ngran = bytes / 16384;
+		nv.nv_state = calloc(nv.nv_ngran, 1);
+		nv.nv_floor = floor4 / 16384;
+		for (g = 0; g < nv.nv_ngran; g++)
+			if (!naive_usable(g * 16384, bytes, floor4))
+				nv.nv_state[g] = 3;
+		nnaive = 0;
+		maxradix = HAMMER2_RADIX_MAX;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (maxradix >= HAMMER2_RADIX_MIN) {
+			radix = HAMMER2_RADIX_MIN + (int)(rnd() %
+			    (uint64_t)(maxradix - HAMMER2_RADIX_MIN + 1));
+			(void)rnd();
+			sz = (size_t)1 << radix;
+			if (naive_alloc(&nv, sz, &off) != 0) {
+				if (radix == maxradix)
+					maxradix--;
+				continue;
+			}
+			nnaive++;
+		}
+		nv_ns[r] = ns_since(&t0) / nnaive;
+		free(nv.nv_state);
+	}
+	qsort(fm_ns, BENCH_RUNS, sizeof(uint64_t), u64_cmp);
+	qsort(nv_ns, BENCH_RUNS, sizeof(uint64_t), u64_cmp);
+	qsort(fl_ns, BENCH_RUNS, sizeof(uint64_t), u64_cmp);
+	printf("fill %-5s freemap %7ju allocs %6ju ns/alloc, commit after fill %ju us",
+	    size, (uintmax_t)nallocs, (uintmax_t)fm_ns[BENCH_RUNS / 2],
+	    (uintmax_t)fl_ns[BENCH_RUNS / 2] / 1000);
+	if (naive)
+		printf(" | naive first-fit %ju ns/alloc (x%.1f)",
+		    (uintmax_t)nv_ns[BENCH_RUNS / 2],
+		    (double)nv_ns[BENCH_RUNS / 2] /
+		    (double)fm_ns[BENCH_RUNS / 2]);
+	printf("\n");
+	return (0);
+}
+
+/* One bulkfree pass over a copy of a fixture (median of the runs). */
+static int
+bench_bulkfree(const char *fix)
+{
+	char path[1024];
+	struct hammer2_dev *dev;
+	struct hammer2_bulkfree_stats st;
+	struct timespec t0;
+	uint64_t ns[BENCH_RUNS];
+	int r;
+
+	if (copy_fixture(fix, "benchbf", path, sizeof(path)) ||
+	    (dev = t_open(path)) == NULL)
+		return (1);
+	for (r = 0; r < BENCH_RUNS; r++) {
+		drop_cache(dev);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (hammer2_bulkfree_pass(dev, &st) != 0)
+			return (why("bulkfree"));
+		ns[r] = ns_since(&t0);
+	}
+	t_close(dev);
+	qsort(ns, BENCH_RUNS, sizeof(uint64_t), u64_cmp);
+	printf("bulkfree pass %s: %ju brefs in %ju us (cold metadata cache)\n",
+	    strrchr(fix, '/') ? strrchr(fix, '/') + 1 : fix,
+	    (uintmax_t)st.bf_scanned, (uintmax_t)ns[BENCH_RUNS / 2] / 1000);
+	return (0);
+}
+
+static int
+bench(int argc, char **argv)
+{
+	int i;
+
+	/* First fit is quadratic: it only runs on the small image. */
+	if (bench_fill("32m", 32 * MIB, true) ||
+	    bench_fill("256m", 256 * MIB, true) ||
+	    bench_fill("5g", 5 * GIB, false))
+		goto fail;
+	for (i = 0; i < argc; i++)
+		if (bench_bulkfree(argv[i]))
+			goto fail;
+	return (0);
+fail:
+	fprintf(stderr, "bench failed: %s\n", t_why);
+	return (1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1458,8 +1659,14 @@ main(int argc, char **argv)
 	const char *base;
 	int i;
 
+	if (argc >= 4 && strcmp(argv[1], "-b") == 0) {
+		t_newfs = argv[2];
+		t_dir = argv[3];
+		return (bench(argc - 4, argv + 4));
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: h2_freemap_test NEWFS FSCK SCRATCHDIR [FIXTURE.img ...]\n");
+		fprintf(stderr, "usage: h2_freemap_test NEWFS FSCK SCRATCHDIR [FIXTURE.img ...]\n"
+		    "       h2_freemap_test -b NEWFS SCRATCHDIR [FIXTURE.img ...]\n");
 		return (2);
 	}
 	t_newfs = argv[1];
