@@ -12,7 +12,11 @@
 . tests/lib.sh
 
 B=$O/hammer2/bin
-MOUNT_H2=${H2_MOUNT:-$B/mount_hammer2}
+# The sanitized build when there is one (mk/h2-posix.mk), else the tool.
+MOUNT_H2=$O/h2-posix/mount_hammer2.asan
+[ -x "$MOUNT_H2" ] || MOUNT_H2=$B/mount_hammer2
+MOUNT_H2=${H2_MOUNT:-$MOUNT_H2}
+echo "mount_hammer2: $MOUNT_H2"
 RUN=tests/hammer2/posix/run.sh
 
 sh "$RUN" tmpfs
