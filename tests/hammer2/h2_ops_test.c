@@ -8,7 +8,7 @@
  * a fresh image: every operation and its error cases, commit, remount,
  * verify.
  *
- * Model: h2_ops_test image case runs one case against image (made by
+ * Model: h2_ops_test image case [seed] runs one case against image (made by
  * newfs_hammer2 -L DATA); the suite (tests/suites/hammer2-ops.sh) then
  * runs fsck_hammer2 on it.  Each case mounts the PFS "DATA" read-write,
  * works, checks, unmounts (which commits), mounts again and checks that
@@ -1272,6 +1272,419 @@ case_embed(void)
 	return (0);
 }
 
+/*
+ * Random namespace operations (create, mkdir, unlink, rmdir, link,
+ * rename, write, truncate) on a few directories and a small name pool,
+ * so that every POSIX error case comes up, against a model; the whole
+ * tree is compared with the model after every remount.
+ */
+#define TN_NODES	512
+#define TN_ENTRIES	512
+#define TN_NAMES	12
+#define TN_OPS		3000
+#define TN_REMOUNT	250
+#define TN_MAXFILE	(3 * T_BLOCK)
+
+struct tn_node {
+	int		 nd_used;
+	uint8_t		 nd_type;
+	hammer2_tid_t	 nd_inum;
+	int		 nd_nlink;
+	int		 nd_parent;	/* directories */
+	uint64_t	 nd_size;
+	uint8_t		*nd_data;	/* TN_MAXFILE */
+};
+
+struct tn_entry {
+	int		 en_used;
+	int		 en_dir;
+	int		 en_node;
+	char		 en_name[8];
+};
+
+static struct tn_node tn_nodes[TN_NODES];
+static struct tn_entry tn_ents[TN_ENTRIES];
+
+static struct tn_entry *
+tn_find(int dir, const char *name)
+{
+	int i;
+
+	for (i = 0; i < TN_ENTRIES; i++)
+		if (tn_ents[i].en_used && tn_ents[i].en_dir == dir &&
+		    strcmp(tn_ents[i].en_name, name) == 0)
+			return (&tn_ents[i]);
+	return (NULL);
+}
+
+/* Entries of directory node dir (-1: free entry slots). */
+static int
+tn_count(int dir)
+{
+	int i, n = 0;
+
+	for (i = 0; i < TN_ENTRIES; i++)
+		n += dir < 0 ? !tn_ents[i].en_used :
+		    tn_ents[i].en_used && tn_ents[i].en_dir == dir;
+	return (n);
+}
+
+static int
+tn_add_entry(int dir, const char *name, int node)
+{
+	int i;
+
+	for (i = 0; i < TN_ENTRIES; i++) {
+		if (!tn_ents[i].en_used) {
+			tn_ents[i].en_used = 1;
+			tn_ents[i].en_dir = dir;
+			tn_ents[i].en_node = node;
+			snprintf(tn_ents[i].en_name, sizeof(tn_ents[i].en_name),
+			    "%s", name);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static void
+tn_unlink_node(int node)
+{
+	struct tn_node *nd = &tn_nodes[node];
+
+	if (nd->nd_type == HAMMER2_OBJTYPE_DIRECTORY || --nd->nd_nlink == 0) {
+		free(nd->nd_data);
+		memset(nd, 0, sizeof(*nd));
+	}
+}
+
+static int
+tn_new_node(uint8_t type, hammer2_tid_t inum, int parent)
+{
+	int i;
+
+	for (i = 1; i < TN_NODES; i++) {
+		if (!tn_nodes[i].nd_used) {
+			tn_nodes[i].nd_used = 1;
+			tn_nodes[i].nd_type = type;
+			tn_nodes[i].nd_inum = inum;
+			tn_nodes[i].nd_nlink = 1;
+			tn_nodes[i].nd_parent = parent;
+			if (type == HAMMER2_OBJTYPE_REGFILE)
+				tn_nodes[i].nd_data = calloc(1, TN_MAXFILE);
+			return (i);
+		}
+	}
+	return (-1);
+}
+
+/* A random directory node of the model. */
+static int
+tn_pick_dir(void)
+{
+	int i, n = 0, pick;
+
+	for (i = 0; i < TN_NODES; i++)
+		n += tn_nodes[i].nd_used &&
+		    tn_nodes[i].nd_type == HAMMER2_OBJTYPE_DIRECTORY;
+	pick = (int)(t_rand() % (uint64_t)n);
+	for (i = 0; i < TN_NODES; i++)
+		if (tn_nodes[i].nd_used &&
+		    tn_nodes[i].nd_type == HAMMER2_OBJTYPE_DIRECTORY &&
+		    pick-- == 0)
+			return (i);
+	return (0);
+}
+
+static bool
+tn_is_ancestor(int anc, int dir)
+{
+	int depth;
+
+	for (depth = 0; depth < TN_NODES; depth++) {
+		if (dir == anc)
+			return (true);
+		if (dir == 0)
+			return (false);
+		dir = tn_nodes[dir].nd_parent;
+	}
+	return (false);
+}
+
+/* Expected errno of rename(sd/sn -> td/tn) in the model; -1: no-op. */
+static int
+tn_rename_errno(int sd, const char *sn, int td, const char *tn,
+    struct tn_entry **sep, struct tn_entry **tep)
+{
+	struct tn_entry *se = tn_find(sd, sn), *te = tn_find(td, tn);
+	struct tn_node *s, *t;
+
+	*sep = se;
+	*tep = te;
+	if (se == NULL)
+		return (ENOENT);
+	if (te != NULL && te->en_node == se->en_node)
+		return (-1);
+	s = &tn_nodes[se->en_node];
+	if (s->nd_type == HAMMER2_OBJTYPE_DIRECTORY && sd != td &&
+	    tn_is_ancestor(se->en_node, td))
+		return (EINVAL);
+	if (te == NULL)
+		return (0);
+	t = &tn_nodes[te->en_node];
+	if (s->nd_type == HAMMER2_OBJTYPE_DIRECTORY &&
+	    t->nd_type != HAMMER2_OBJTYPE_DIRECTORY)
+		return (ENOTDIR);
+	if (s->nd_type != HAMMER2_OBJTYPE_DIRECTORY &&
+	    t->nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		return (EISDIR);
+	if (t->nd_type == HAMMER2_OBJTYPE_DIRECTORY && tn_count(te->en_node))
+		return (ENOTEMPTY);
+	return (0);
+}
+
+static int
+tn_op_rename(void)
+{
+	int sd = tn_pick_dir(), td = tn_pick_dir(), want, got;
+	char sn[8], tn[8];
+	struct tn_entry *se, *te;
+
+	snprintf(sn, sizeof(sn), "n%d", (int)(t_rand() % TN_NAMES));
+	snprintf(tn, sizeof(tn), "n%d", (int)(t_rand() % TN_NAMES));
+	want = tn_rename_errno(sd, sn, td, tn, &se, &te);
+	got = hammer2_vop_rename(tmp, tn_nodes[sd].nd_inum, sn, strlen(sn),
+	    tn_nodes[td].nd_inum, tn, strlen(tn), 0);
+	CHECK_ERR(got, want < 0 ? 0 : want);
+	if (want != 0)
+		return (0);
+	if (te != NULL) {
+		tn_unlink_node(te->en_node);
+		te->en_used = 0;
+	}
+	se->en_dir = td;
+	snprintf(se->en_name, sizeof(se->en_name), "%s", tn);
+	if (tn_nodes[se->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		tn_nodes[se->en_node].nd_parent = td;
+	return (0);
+}
+
+static int
+tn_op_create(uint8_t type)
+{
+	struct hammer2_vattr va;
+	int d = tn_pick_dir(), want, node;
+	char n[8];
+
+	snprintf(n, sizeof(n), "n%d", (int)(t_rand() % TN_NAMES));
+	for (node = 1; node < TN_NODES && tn_nodes[node].nd_used; node++)
+		continue;
+	if (node == TN_NODES || tn_count(-1) == 0)
+		return (0);	/* the model is full */
+	want = tn_find(d, n) != NULL ? EEXIST : 0;
+	CHECK_ERR(t_create(tn_nodes[d].nd_inum, n, type, T_MODE_FILE, &va),
+	    want);
+	if (want != 0)
+		return (0);
+	node = tn_new_node(type, va.va_inum, d);
+	CHECK(node >= 0 && tn_add_entry(d, n, node) == 0);
+	return (0);
+}
+
+static int
+tn_op_remove(int isdir)
+{
+	int d = tn_pick_dir(), want = 0;
+	struct tn_entry *e;
+	char n[8];
+
+	snprintf(n, sizeof(n), "n%d", (int)(t_rand() % TN_NAMES));
+	e = tn_find(d, n);
+	if (e == NULL)
+		want = ENOENT;
+	else if (isdir &&
+	    tn_nodes[e->en_node].nd_type != HAMMER2_OBJTYPE_DIRECTORY)
+		want = ENOTDIR;
+	else if (!isdir &&
+	    tn_nodes[e->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		want = EISDIR;
+	else if (isdir && tn_count(e->en_node) != 0)
+		want = ENOTEMPTY;
+	CHECK_ERR(hammer2_vop_remove(tmp, tn_nodes[d].nd_inum, n, strlen(n),
+	    isdir), want);
+	if (want == 0) {
+		tn_unlink_node(e->en_node);
+		e->en_used = 0;
+	}
+	return (0);
+}
+
+static int
+tn_op_link(void)
+{
+	int d = tn_pick_dir(), sd = tn_pick_dir(), want;
+	struct tn_entry *se;
+	char n[8], sn[8];
+
+	snprintf(sn, sizeof(sn), "n%d", (int)(t_rand() % TN_NAMES));
+	snprintf(n, sizeof(n), "n%d", (int)(t_rand() % TN_NAMES));
+	se = tn_find(sd, sn);
+	if (se == NULL || tn_count(-1) == 0)
+		return (0);
+	if (tn_nodes[se->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		want = EPERM;
+	else
+		want = tn_find(d, n) != NULL ? EEXIST : 0;
+	CHECK_ERR(hammer2_vop_link(tmp, tn_nodes[se->en_node].nd_inum,
+	    tn_nodes[d].nd_inum, n, strlen(n), NULL), want);
+	if (want == 0) {
+		tn_nodes[se->en_node].nd_nlink++;
+		CHECK(tn_add_entry(d, n, se->en_node) == 0);
+	}
+	return (0);
+}
+
+static int
+tn_op_data(uint8_t *scratch)
+{
+	struct hammer2_vattr va;
+	struct tn_node *nd;
+	uint64_t off, len;
+	int i, tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		i = (int)(t_rand() % TN_NODES);
+		nd = &tn_nodes[i];
+		if (nd->nd_used && nd->nd_type == HAMMER2_OBJTYPE_REGFILE)
+			break;
+	}
+	if (tries == 20)
+		return (0);
+	off = t_rand() % TN_MAXFILE;
+	if (t_rand() % 3 == 0) {
+		memset(&va, 0, sizeof(va));
+		va.va_size = off;
+		CHECK_OK(hammer2_vop_setattr(tmp, nd->nd_inum, &va,
+		    HAMMER2_VA_SIZE, NULL));
+		if (off < nd->nd_size)
+			memset(nd->nd_data + off, 0, nd->nd_size - off);
+		nd->nd_size = off;
+		return (0);
+	}
+	len = t_rand() % (TN_MAXFILE - off);
+	t_fill_random(scratch, len);
+	CHECK_OK(t_write(nd->nd_inum, off, scratch, len));
+	memcpy(nd->nd_data + off, scratch, len);
+	if (len > 0 && off + len > nd->nd_size)
+		nd->nd_size = off + len;
+	return (0);
+}
+
+static int
+tn_verify_cb(void *arg, const char *name, size_t namlen, hammer2_tid_t inum,
+    uint8_t type, uint64_t next)
+{
+	int *dirp = arg;
+	struct tn_entry *e;
+	char n[8];
+
+	(void)next;
+	if (namlen <= 2 && name[0] == '.')
+		return (0);
+	if (namlen >= sizeof(n))
+		return (-1000);
+	memcpy(n, name, namlen);
+	n[namlen] = '\0';
+	e = tn_find(dirp[0], n);
+	if (e == NULL || tn_nodes[e->en_node].nd_inum != inum ||
+	    tn_nodes[e->en_node].nd_type != type) {
+		fprintf(stderr, "tree: entry %s of dir %d not in the model\n",
+		    n, dirp[0]);
+		dirp[1]++;
+	}
+	dirp[2]++;
+	return (0);
+}
+
+static int
+tn_verify(void)
+{
+	struct hammer2_vattr va;
+	int i, arg[3];
+
+	for (i = 0; i < TN_NODES; i++) {
+		if (!tn_nodes[i].nd_used)
+			continue;
+		CHECK_OK(hammer2_vop_getattr(tmp, tn_nodes[i].nd_inum, &va));
+		CHECK(va.va_type == tn_nodes[i].nd_type);
+		if (va.va_type == HAMMER2_OBJTYPE_DIRECTORY) {
+			arg[0] = i;
+			arg[1] = arg[2] = 0;
+			CHECK_OK(hammer2_vop_readdir(tmp, va.va_inum, 0,
+			    tn_verify_cb, arg));
+			CHECK(arg[1] == 0 && arg[2] == tn_count(i));
+			if (i != 0)
+				CHECK(t_inum(va.va_inum, "..") ==
+				    tn_nodes[tn_nodes[i].nd_parent].nd_inum);
+			continue;
+		}
+		CHECK(va.va_nlink == (uint64_t)tn_nodes[i].nd_nlink);
+		CHECK(va.va_size == tn_nodes[i].nd_size);
+		CHECK_OK(t_read_cmp(va.va_inum, 0, tn_nodes[i].nd_data,
+		    tn_nodes[i].nd_size));
+	}
+	return (0);
+}
+
+static int
+case_tree(void)
+{
+	uint8_t *scratch = malloc(TN_MAXFILE);
+	int op, r, i;
+
+	CHECK(scratch != NULL);
+	memset(tn_nodes, 0, sizeof(tn_nodes));
+	memset(tn_ents, 0, sizeof(tn_ents));
+	tn_nodes[0].nd_used = 1;
+	tn_nodes[0].nd_type = HAMMER2_OBJTYPE_DIRECTORY;
+	tn_nodes[0].nd_inum = 1;
+	tn_nodes[0].nd_nlink = 1;
+	CHECK_OK(t_mount(0));
+	for (op = 0; op < TN_OPS; op++) {
+		r = (int)(t_rand() % 16);
+		if (r < 3)
+			r = tn_op_create(HAMMER2_OBJTYPE_REGFILE);
+		else if (r < 4)
+			r = tn_op_create(HAMMER2_OBJTYPE_DIRECTORY);
+		else if (r < 7)
+			r = tn_op_remove(0);
+		else if (r < 8)
+			r = tn_op_remove(1);
+		else if (r < 9)
+			r = tn_op_link();
+		else if (r < 12)
+			r = tn_op_rename();
+		else
+			r = tn_op_data(scratch);
+		if (r != 0) {
+			fprintf(stderr, "tree: op %d failed\n", op);
+			return (1);
+		}
+		if (op % TN_REMOUNT == TN_REMOUNT - 1) {
+			CHECK_OK(t_remount());
+			if (tn_verify() != 0) {
+				fprintf(stderr, "tree: after op %d\n", op);
+				return (1);
+			}
+		}
+	}
+	CHECK_OK(t_unmount());
+	for (i = 0; i < TN_NODES; i++)
+		free(tn_nodes[i].nd_data);
+	free(scratch);
+	return (0);
+}
+
 static const struct {
 	const char	*tc_name;
 	int		(*tc_fn)(void);
@@ -1288,6 +1701,7 @@ static const struct {
 	{ "dedup", case_dedup },
 	{ "enospc", case_enospc },
 	{ "embed", case_embed },
+	{ "tree", case_tree },
 };
 
 int
@@ -1295,11 +1709,13 @@ main(int argc, char **argv)
 {
 	size_t i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: h2_ops_test image case\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: h2_ops_test image case [seed]\n");
 		return (2);
 	}
 	image = argv[1];
+	if (argc == 4)
+		rng = strtoull(argv[3], NULL, 0) | 1;
 	for (i = 0; i < sizeof(t_cases) / sizeof(t_cases[0]); i++)
 		if (strcmp(argv[2], t_cases[i].tc_name) == 0)
 			return (t_cases[i].tc_fn());
