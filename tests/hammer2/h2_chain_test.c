@@ -1814,6 +1814,98 @@ scenario_share(void)
 	return (0);
 }
 
+/*
+ * Freemap recovery (format §17.2): an image whose header names an older
+ * freemap than its topology (as DragonFly leaves them) is mounted
+ * read-write; the blocks the freemap does not know must be marked
+ * before anything is allocated, or the next commit overwrites them.
+ */
+static int
+scenario_recover(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file;
+	struct hammer2_volume_data *va, *vb;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+	uint8_t *buf = malloc(BLK);
+	int fd, i, k, slot;
+
+	va = malloc(sizeof(*va));
+	vb = malloc(sizeof(*vb));
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 300, 20);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	memcpy(va, &dev->d_voldata, sizeof(*va));
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	for (i = 300; i < 900; i++) {
+		CHECK_ERR(ino_create(pfs, i, 2), 0);
+		m->m_ino_gen[i] = 2;
+	}
+	for (k = 20; k < 80; k++) {
+		CHECK_ERR(data_put(file, k, 2, buf), 0);
+		m->m_data_gen[k] = 2;
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	memcpy(vb, &dev->d_voldata, sizeof(*vb));
+	slot = dev->d_volhdr_index;
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+
+	/* The header of B with the freemap of A. */
+	vb->freemap_blockset = va->freemap_blockset;
+	vb->freemap_tid = va->freemap_tid;
+	vb->allocator_free = va->allocator_free;
+	hammer2_volume_set_crcs(vb);
+	fd = open(img_path, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, vb, sizeof(*vb),
+	    (off_t)slot * (off_t)HAMMER2_ZONE_BYTES64) == (ssize_t)sizeof(*vb));
+	if (fd >= 0)
+		close(fd);
+
+	/* Mount (recovery), allocate a lot, commit. */
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	CHECK(dev->d_voldata.freemap_tid < dev->d_voldata.mirror_tid);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	for (i = 900; i < 2900; i++) {
+		CHECK_ERR(ino_create(pfs, i, 3), 0);
+		m->m_ino_gen[i] = 3;
+	}
+	for (k = 80; k < 200; k++) {
+		CHECK_ERR(data_put(file, k, 3, buf), 0);
+		m->m_data_gen[k] = 3;
+	}
+	for (i = 0; i < 300; i += 2) {
+		CHECK_ERR(ino_modify(pfs, i, 4), 0);
+		m->m_ino_gen[i] = 4;
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m, "commit after freemap recovery");
+	free(va);
+	free(vb);
+	free(buf);
+	free(m);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1831,6 +1923,7 @@ main(int argc, char **argv)
 		{ "fixture", scenario_fixture },
 		{ "random", scenario_random },
 		{ "share", scenario_share },
+		{ "recover", scenario_recover },
 	};
 	size_t i;
 	int rc = 2;

@@ -32,6 +32,7 @@ check hammer2_chain_enospc chain_case enospc 64m
 check hammer2_chain_eio chain_case eio 256m
 check hammer2_chain_random chain_case random 256m
 check hammer2_chain_share chain_case share 64m
+check hammer2_chain_freemap_recovery chain_case recover 256m
 
 # DragonFly-made fixtures, changed and committed by us.
 fixture_case()

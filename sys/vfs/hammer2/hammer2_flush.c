@@ -267,58 +267,6 @@ hammer2_flush(struct hammer2_dev *dev)
 }
 
 /*
- * Mark every block below base[0..count) that is newer than floor as
- * allocated (format §17.2): descends only into newer subtrees.
- */
-static int
-hammer2_flush_recover(struct hammer2_dev *dev,
-    const struct hammer2_blockref *base, int count, hammer2_tid_t floor,
-    int depth)
-{
-	const struct hammer2_inode_data *ipdata;
-	const struct hammer2_blockref *b;
-	const void *data;
-	size_t len;
-	int error, i;
-
-	if (depth > HAMMER2_CHAIN_MAXDEPTH)
-		return (EIO);
-	for (i = 0; i < count; i++) {
-		b = &base[i];
-		if (b->type == HAMMER2_BREF_TYPE_EMPTY || b->mirror_tid <= floor)
-			continue;
-		if ((b->data_off & HAMMER2_OFF_MASK_RADIX) == 0)
-			continue;
-		error = hammer2_freemap_mark(dev, b->data_off);
-		if (error != 0)
-			return (error);
-		if (b->type != HAMMER2_BREF_TYPE_INODE &&
-		    b->type != HAMMER2_BREF_TYPE_INDIRECT)
-			continue;
-		error = hammer2_bref_read(dev, b, &data, &len);
-		if (error != 0)
-			return (error);
-		if (b->type == HAMMER2_BREF_TYPE_INDIRECT) {
-			error = hammer2_flush_recover(dev, data,
-			    (int)(len / HAMMER2_BLOCKREF_BYTES), floor,
-			    depth + 1);
-		} else {
-			ipdata = data;
-			error = 0;
-			if ((ipdata->meta.op_flags &
-				HAMMER2_OPFLAG_DIRECTDATA) == 0)
-				error = hammer2_flush_recover(dev,
-				    ipdata->u.blockset.blockref,
-				    HAMMER2_SET_COUNT, floor, depth + 1);
-		}
-		hammer2_bref_release(dev, data, len);
-		if (error != 0)
-			return (error);
-	}
-	return (0);
-}
-
-/*
  * hammer2_rw_mount - see hammer2_chain.h.  Returns 0, EROFS (read-only
  * dev), EBUSY (already mounted read-write), EIO or ENOMEM.
  */
@@ -336,23 +284,12 @@ hammer2_rw_mount(struct hammer2_dev *dev)
 		return (ENOMEM);
 	if (rw->rw_writable)
 		return (EBUSY);
+	/* Loads the freemap and recovers it if it lags (format §17.2). */
 	error = hammer2_freemap_init(dev);
 	if (error != 0)
 		return (error);
 	rw->rw_writable = 1;
 	rw->rw_next_hdr = hammer2_flush_next_slot(dev, dev->d_volhdr_index);
-	if (dev->d_voldata.freemap_tid < dev->d_voldata.mirror_tid) {
-		error = hammer2_flush_recover(dev,
-		    dev->d_voldata.sroot_blockset.blockref, HAMMER2_SET_COUNT,
-		    dev->d_voldata.freemap_tid, 0);
-		if (error != 0) {
-			hammer2_log(dev, "hammer2: freemap recovery failed (%d)",
-			    error);
-			rw->rw_writable = 0;
-			hammer2_freemap_fini(dev);
-			return (error);
-		}
-	}
 	return (0);
 }
 
