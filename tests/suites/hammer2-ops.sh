@@ -18,7 +18,7 @@
 B=$O/hammer2/bin
 T=$O/hammer2/ops.$$
 TEST=$B/h2_ops_test.asan
-CASES="basic errors rename unlink_open bigdir collide sparse methods model dedup enospc embed tree"
+CASES="basic errors rename unlink_open bigdir collide sparse methods model dedup enospc embed tree corrupt"
 TIMEOUT=600
 
 cleanup()
@@ -36,6 +36,14 @@ ops_case()
 	rm -f "$_img"
 	"$B/newfs_hammer2" -L DATA -s "$_size" "$_img" >/dev/null || return 1
 	timeout "$TIMEOUT" "$TEST" "$_img" "$1" || return 1
+	if [ "$1" = corrupt ]; then
+		# The case damaged an inode on purpose: fsck must say so.
+		_out=$("$B/fsck_hammer2" "$_img" 2>&1)
+		_rc=$?
+		printf '%s\n' "$_out"
+		[ "$_rc" -eq 1 ] && printf '%s' "$_out" | grep -q 'check code mismatch'
+		return
+	fi
 	"$B/fsck_hammer2" "$_img"
 }
 

@@ -40,6 +40,7 @@
 #define HAMMER2_INUM_NAME_BYTES	18	/* "0x%016jx" */
 #define HAMMER2_UUID_ID_OFF	12	/* plain uid/gid in a UUID */
 #define HAMMER2_MAX_RENAME_DEPTH 4096	/* ".." hops checked by rename */
+#define HAMMER2_OBJTYPE_UNASSIGNED 3	/* no such object type (§8.3) */
 
 struct hammer2_ino {
 	hammer2_tid_t		 in_inum;

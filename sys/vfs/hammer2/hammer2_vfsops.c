@@ -79,6 +79,36 @@ hammer2_chain_inode(struct hammer2_chain *chain)
 }
 
 /*
+ * Why inode ipd (the chain layer's copy, not checked by it) cannot be
+ * inode inum, or NULL: the checks part 1's hammer2_inode_load() makes,
+ * which the rest of this layer relies on (embedded size, name length).
+ */
+static const char *
+hammer2_ino_insane(const struct hammer2_inode_data *ipd, hammer2_tid_t inum)
+{
+	const struct hammer2_inode_meta *m;
+
+	if (ipd == NULL)
+		return ("not an inode");
+	m = &ipd->meta;
+	if (m->inum != inum)
+		return ("the inode index entry holds another inode number");
+	if (m->name_len > HAMMER2_INODE_MAXNAME)
+		return ("name_len too large");
+	if (m->type > HAMMER2_OBJTYPE_WHITEOUT ||
+	    m->type == HAMMER2_OBJTYPE_UNASSIGNED)
+		return ("unknown object type");
+	if ((m->op_flags & HAMMER2_OPFLAG_DIRECTDATA) &&
+	    (m->type == HAMMER2_OBJTYPE_DIRECTORY ||
+		m->size > HAMMER2_EMBEDDED_BYTES))
+		return ("embedded data flag with impossible size or type");
+	if (m->type == HAMMER2_OBJTYPE_SOFTLINK &&
+	    m->size > HAMMER2_SYMLINK_MAXBYTES)
+		return ("absurd symlink size");
+	return (NULL);
+}
+
+/*
  * hammer2_ino_get - a handle on inode inum of the mounted PFS.  slot
  * (0..HAMMER2_RO_SLOTS-1) names the copy a read-only mount uses; two live
  * handles of one operation must use different slots.  Returns 0, ENOENT
@@ -91,6 +121,7 @@ hammer2_ino_get(struct hammer2_mount *mp, hammer2_tid_t inum, int slot,
     struct hammer2_ino *inop)
 {
 	struct hammer2_chain *chain;
+	const char *why;
 	int error;
 
 	memset(inop, 0, sizeof(*inop));
@@ -115,9 +146,10 @@ hammer2_ino_get(struct hammer2_mount *mp, hammer2_tid_t inum, int slot,
 	}
 	inop->in_chain = chain;
 	inop->in_data = hammer2_chain_inode(chain);
-	if (inop->in_data == NULL || inop->in_data->meta.inum != inum) {
-		hammer2_log(mp->mnt_dev, "hammer2: inode index entry 0x%016jx does not hold that inode",
-		    (uintmax_t)inum);
+	why = hammer2_ino_insane(inop->in_data, inum);
+	if (why != NULL) {
+		hammer2_log(mp->mnt_dev, "hammer2: inode 0x%016jx (block 0x%016jx): %s",
+		    (uintmax_t)inum, (uintmax_t)chain->ch_bref.data_off, why);
 		hammer2_ino_put(mp, inop);
 		return (EIO);
 	}
