@@ -14,7 +14,8 @@
  * method the bref has).  A table keyed by that hash remembers the first
  * bref met with each content; a later bref with the same hash, methods
  * and physical size whose block compares equal byte for byte is
- * repointed at the remembered block, keeping its own key and key range.  Blocks already shared are left alone.  One
+ * repointed at the remembered block (hammer2_chain_share()), keeping its
+ * own key and key range.  Blocks already shared are left alone.  One
  * commit at the end; the blocks no longer referenced are freed by the
  * next bulkfree (hammer2 cleanup runs both).
  *
@@ -128,30 +129,6 @@ hammer2_dedup_same(struct hammer2_dedup *dd, const void *adata, size_t alen,
 	return (0);
 }
 
-/*
- * Make DATA leaf chain name the block of src (same methods and size,
- * identical bytes): a change of the leaf's bref only, which the flush
- * stores into the parent like any modified DATA bref.
- *
- * XXX the bref's location fields belong to the chain layer; this should
- * become a hammer2_chain_share() there (the vnops layer's dedup on write
- * needs the same).
- */
-static int
-hammer2_dedup_share(struct hammer2_chain *chain,
-    const struct hammer2_blockref *src, hammer2_tid_t tid)
-{
-	int error;
-
-	error = hammer2_chain_modify(chain, tid);
-	if (error != 0)
-		return (error);
-	chain->ch_bref.data_off = src->data_off;
-	chain->ch_bref.methods = src->methods;
-	chain->ch_bref.check = src->check;
-	return (0);
-}
-
 /* One DATA leaf: remember its content, or share an identical block. */
 static int
 hammer2_dedup_leaf(struct hammer2_dedup *dd, struct hammer2_chain *chain)
@@ -186,7 +163,7 @@ hammer2_dedup_leaf(struct hammer2_dedup *dd, struct hammer2_chain *chain)
 	hammer2_bref_release(dd->dd_dev, data, len);
 	if (error != 0 || !same)
 		return (error);
-	error = hammer2_dedup_share(chain, &s->ds_bref, dd->dd_tid);
+	error = hammer2_chain_share(chain, &s->ds_bref, dd->dd_tid);
 	if (error == 0) {
 		dd->dd_stats->dd_repointed++;
 		dd->dd_stats->dd_saved += len;

@@ -1,0 +1,550 @@
+#!/bin/sh
+# tests/suites/hammer2-tools.sh - the offline commands of hammer2(8) that
+# change an image: pfs-create, pfs-delete, snapshot, setcomp, setcheck,
+# dedup, bulkfree, cleanup, growfs, and info -v's space figures.
+#
+# Files are put into and taken out of PFSs with h2_tools_helper (the
+# core's vnops layer) and checksummed through the read-only core; every
+# image must pass fsck_hammer2 after every command.  hammer2.asan is
+# hammer2(8) linked with the ASan/UBSan core.  Snapshots must keep their
+# contents while the live PFS changes, and cost the same number of
+# writes whatever the size of the PFS.  Every bad argument must give a
+# clear message, a non-zero exit, and leave the image untouched.
+. tests/lib.sh
+. tests/hammer2/fixtures.sh
+
+B=$O/hammer2/bin
+H2=$B/hammer2.asan
+HL=$B/h2_tools_helper.asan
+T=$O/hammer2/tools-test.$$
+MNT=$T/mnt
+mkdir -p "$T"
+cleanup()
+{
+	fusermount3 -u "$MNT" 2>/dev/null
+	chmod -R u+w "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# expect_fail WANT CMD...: CMD fails (not by a signal) and says WANT.
+expect_fail()
+{
+	_want=$1
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] &&
+	    printf '%s' "$out" | grep -q -- "$_want"
+}
+
+fsck_ok()
+{
+	"$B/fsck_hammer2" "$1" >"$T/fsck.out" 2>&1 || { cat "$T/fsck.out"; return 1; }
+}
+
+newfs()
+{
+	rm -f "$1"
+	"$B/newfs_hammer2" -s "${2:-256m}" "$1" >/dev/null
+}
+
+# PFS list as TYPE:LABEL words, sorted.
+pfs_words()
+{
+	"$H2" pfs-list "$1" | awk 'NR > 1 { print $1 ":" $3 }' | sort | tr '\n' ' '
+}
+
+free_bytes()
+{
+	printf '%d\n' "$("$H2" volhdr "$1" | awk '$1 == "allocator_free" { print $2 }')"
+}
+
+mirror_tid()
+{
+	"$H2" volhdr "$1" | awk '$1 == "mirror_tid" { print $2 }'
+}
+
+gensum()
+{
+	"$HL" gen "$@" | python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for b in sys.stdin.buffer.read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)'
+}
+
+# --- pfs-create ------------------------------------------------------
+pfs_create()
+{
+	newfs "$T/c.img" || return 1
+	"$H2" pfs-create "$T/c.img" ALPHA || return 1
+	"$H2" pfs-create "$T/c.img" BETA || return 1
+	got=$(pfs_words "$T/c.img")
+	echo "$got"
+	[ "$got" = "MASTER:ALPHA MASTER:BETA MASTER:DATA MASTER:LOCAL " ] &&
+	    fsck_ok "$T/c.img" &&
+	    "$HL" put "$T/c.img@BETA" f 70000 3 && fsck_ok "$T/c.img" &&
+	    [ "$("$HL" sum "$T/c.img@BETA" f | cut -d' ' -f1)" = "$(gensum 70000 3)" ]
+}
+check hammer2_tools_pfs_create pfs_create
+
+# A label colliding in the hash window gets the next free key: the
+# super-root keeps sorted distinct keys (fsck) and both are found.
+pfs_create_many()
+{
+	newfs "$T/m.img" || return 1
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		"$H2" pfs-create "$T/m.img" "P$i" || return 1
+	done
+	n=$("$H2" pfs-list "$T/m.img" | grep -c ' P[0-9]*$')
+	echo "$n PFSs"
+	[ "$n" -eq 12 ] && fsck_ok "$T/m.img"
+}
+check hammer2_tools_pfs_create_many_indirect pfs_create_many
+
+# Four labels with one directory hash: keys by DragonFly's rule (format
+# §12.3): h+1, then the gap h, then h+3 (run h..h+1 ended), then h+2.
+# Deleting one leaves the others reachable by name.
+C1=alpha.charlie.delta.golf.bravo.fox.echo
+C2=alpha.echo.delta.charlie.fox.golf.bravo
+C3=delta.alpha.echo.golf.charlie.fox.bravo
+C4=fox.echo.alpha.golf.bravo.charlie.delta
+label_keys()
+{
+	"$H2" show "$1" | awk '
+	    /^ *inode\.[0-9]+ / { key = $3 }
+	    /^ *filename "/ { if (key != "") { print $2, key; key = "" } }' |
+	    tr -d '"' | grep '^[a-z]*\.[a-z]*\.'
+}
+pfs_create_collisions()
+{
+	newfs "$T/k.img" || return 1
+	[ "$("$H2" hash $C1 $C2 $C3 $C4 | cut -c1-16 | sort -u)" = aafbc0cab2408000 ] ||
+	    return 1
+	for l in $C1 $C2 $C3 $C4; do
+		"$H2" pfs-create "$T/k.img" "$l" || return 1
+	done
+	got=$(label_keys "$T/k.img" | sort | tr '\n' ' ')
+	want="$C1 aafbc0cab2408001/0 $C2 aafbc0cab2408000/0 $C3 aafbc0cab2408003/0 $C4 aafbc0cab2408002/0 "
+	want=$(printf '%s %s\n' $want | sort | tr '\n' ' ')
+	echo "got:  $got"
+	echo "want: $want"
+	[ "$got" = "$want" ] && fsck_ok "$T/k.img" &&
+	    "$H2" pfs-delete "$T/k.img" $C2 && "$HL" put "$T/k.img@$C3" f 1000 1 &&
+	    [ "$("$HL" sum "$T/k.img@$C3" f)" = "$(gensum 1000 1) 1000" ] &&
+	    expect_fail "no such PFS \"$C2\"" "$H2" pfs-delete "$T/k.img" $C2 &&
+	    "$H2" pfs-create "$T/k.img" $C2 &&
+	    label_keys "$T/k.img" | grep -q "^$C2 aafbc0cab2408000/0" &&
+	    fsck_ok "$T/k.img"
+}
+check hammer2_tools_pfs_create_hash_collisions pfs_create_collisions
+
+create_errors()
+{
+	newfs "$T/e.img" || return 1
+	"$H2" pfs-create "$T/e.img" ALPHA || return 1
+	tid=$(mirror_tid "$T/e.img")
+	expect_fail 'PFS "ALPHA" already exists' "$H2" pfs-create "$T/e.img" ALPHA &&
+	    expect_fail 'PFS "DATA" already exists' "$H2" pfs-create "$T/e.img" DATA &&
+	    expect_fail 'bad PFS label "a/b"' "$H2" pfs-create "$T/e.img" a/b &&
+	    expect_fail 'bad PFS label "a@b"' "$H2" pfs-create "$T/e.img" a@b &&
+	    expect_fail 'bad PFS label ""' "$H2" pfs-create "$T/e.img" "" &&
+	    expect_fail 'bad PFS label' "$H2" pfs-create "$T/e.img" \
+	    "$(printf '%0256d' 0)" &&
+	    expect_fail 'No such file' "$H2" pfs-create "$T/nonexistent.img" X &&
+	    expect_fail 'usage: hammer2' "$H2" pfs-create "$T/e.img" &&
+	    [ "$(mirror_tid "$T/e.img")" = "$tid" ] && fsck_ok "$T/e.img"
+}
+check hammer2_tools_pfs_create_errors create_errors
+
+# --- snapshot --------------------------------------------------------
+SUM1=
+snapshot_keeps()
+{
+	I=$T/s.img
+	newfs "$I" || return 1
+	"$HL" put "$I@DATA" f1 300000 7 || return 1
+	"$HL" put "$I@DATA" f2 1000 8 || return 1
+	"$H2" snapshot "$I@DATA" SNAP1 || return 1
+	got=$(pfs_words "$I")
+	echo "$got"
+	[ "$got" = "MASTER:DATA MASTER:LOCAL SNAPSHOT:SNAP1 " ] || return 1
+	fsck_ok "$I" || return 1
+	# The live PFS changes: f1 removed, f2 rewritten, f3 new.
+	"$HL" rm "$I@DATA" f1 && "$HL" put "$I@DATA" f2 5000 9 &&
+	    "$HL" put "$I@DATA" f3 200000 10 || return 1
+	fsck_ok "$I" || return 1
+	[ "$("$HL" sum "$I@SNAP1" f1 | cut -d' ' -f1)" = "$(gensum 300000 7)" ] &&
+	    [ "$("$HL" sum "$I@SNAP1" f2)" = "$(gensum 1000 8) 1000" ] &&
+	    [ "$("$HL" sum "$I@DATA" f2)" = "$(gensum 5000 9) 5000" ] &&
+	    expect_fail "No such file" "$HL" sum "$I@DATA" f1 &&
+	    expect_fail "No such file" "$HL" sum "$I@SNAP1" f3 || return 1
+	# And the snapshot changes without touching the live PFS.
+	"$HL" rm "$I@SNAP1" f2 && "$HL" put "$I@SNAP1" f4 1000 11 &&
+	    fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@DATA" f2)" = "$(gensum 5000 9) 5000" ] &&
+	    expect_fail "No such file" "$HL" sum "$I@DATA" f4
+}
+check hammer2_tools_snapshot_keeps_contents snapshot_keeps
+
+snapshot_fields()
+{
+	"$H2" show "$T/s.img" >"$T/show.out" || return 1
+	# The snapshot root: subtype SNAPSHOT, its own clid, lsnap_tid set
+	# in it and in the source.
+	awk '/filename "SNAP1"/, /pfs_lsnap_tid/' "$T/show.out" >"$T/snap.out"
+	awk '/filename "DATA"/, /pfs_lsnap_tid/' "$T/show.out" >"$T/data.out"
+	cat "$T/snap.out"
+	grep -q 'pfs_st   1 (SNAPSHOT)' "$T/snap.out" &&
+	    grep -q 'opflgs   0x02' "$T/snap.out" &&
+	    ! grep -q 'pfs_lsnap_tid 0x0000000000000000' "$T/snap.out" &&
+	    ! grep -q 'pfs_lsnap_tid 0x0000000000000000' "$T/data.out" &&
+	    [ "$(grep pfs_clid "$T/snap.out")" != "$(grep pfs_clid "$T/data.out")" ]
+}
+check hammer2_tools_snapshot_root_fields snapshot_fields
+
+snapshot_default_name()
+{
+	"$H2" snapshot "$T/s.img@DATA" || return 1
+	"$H2" pfs-list "$T/s.img" | tee "$T/pl.out" |
+	    grep -Eq '^SNAPSHOT .* DATA\.[0-9]{8}\.[0-9]{6}$' && fsck_ok "$T/s.img"
+}
+check hammer2_tools_snapshot_default_name snapshot_default_name
+
+snapshot_errors()
+{
+	I=$T/s.img
+	tid=$(mirror_tid "$I")
+	expect_fail 'no such PFS "NOPE"' "$H2" snapshot "$I@NOPE" X &&
+	    expect_fail 'PFS "SNAP1" already exists' "$H2" snapshot "$I@DATA" SNAP1 &&
+	    expect_fail 'PFS "DATA" already exists' "$H2" snapshot "$I@LOCAL" DATA &&
+	    expect_fail 'bad PFS label "x/y"' "$H2" snapshot "$I@DATA" x/y &&
+	    expect_fail 'usage: hammer2' "$H2" snapshot &&
+	    expect_fail 'usage: hammer2' "$H2" snapshot "$I" a b &&
+	    [ "$(mirror_tid "$I")" = "$tid" ]
+}
+check hammer2_tools_snapshot_errors snapshot_errors
+
+# A snapshot writes the same few blocks whatever the size of the PFS:
+# the copied root inode, the source root (pfs_lsnap_tid), the super-root,
+# freemap blocks and the volume header.
+snap_writes()
+{
+	"$H2" -v snapshot "$1" "$2" | awk '/^snapshot:/ { print $2, $4 }'
+}
+snapshot_constant()
+{
+	newfs "$T/small.img" 512m && newfs "$T/big.img" 512m || return 1
+	"$HL" put "$T/small.img@DATA" f 65536 1 || return 1
+	for i in 1 2 3 4; do
+		"$HL" put "$T/big.img@DATA" "f$i" 16777216 "$i" || return 1
+	done
+	small=$(snap_writes "$T/small.img@DATA" S) || return 1
+	big=$(snap_writes "$T/big.img@DATA" S) || return 1
+	echo "64 KiB PFS: $small (writes bytes); 64 MiB PFS: $big"
+	[ -n "$small" ] && [ "$small" = "$big" ] &&
+	    [ "$(echo "$big" | cut -d' ' -f2)" -le 262144 ] &&
+	    fsck_ok "$T/big.img" &&
+	    [ "$("$HL" sum "$T/big.img@S" f3 | cut -d' ' -f1)" = "$(gensum 16777216 3)" ]
+}
+check hammer2_tools_snapshot_cost_independent_of_size snapshot_constant
+rm -f "$T/small.img"
+
+# A snapshot mounted read-only through FUSE shows the old contents.
+snapshot_fuse()
+{
+	mkdir -p "$MNT"
+	timeout 20 "$B/mount_hammer2" "$T/s.img@SNAP1" "$MNT" || return 1
+	_rc=0
+	"$HL" gen 300000 7 | cmp - "$MNT/f1" || _rc=1
+	[ ! -e "$MNT/f3" ] || _rc=1
+	fusermount3 -u "$MNT" || _rc=1
+	return $_rc
+}
+if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1 &&
+    [ -x "$B/mount_hammer2" ]; then
+	mkdir -p "$MNT"
+	if timeout 20 "$B/mount_hammer2" "$T/s.img@DATA" "$MNT" 2>"$T/probe.err"; then
+		fusermount3 -u "$MNT"
+		check hammer2_tools_snapshot_fuse_mount snapshot_fuse
+	else
+		skip hammer2_tools_snapshot_fuse_mount "FUSE unusable: $(head -1 "$T/probe.err")"
+	fi
+else
+	skip hammer2_tools_snapshot_fuse_mount "no /dev/fuse or fusermount3"
+fi
+
+# --- pfs-delete and bulkfree -----------------------------------------
+delete_frees()
+{
+	I=$T/d.img
+	newfs "$I" || return 1
+	"$H2" pfs-create "$I" TMP && "$HL" put "$I@TMP" big 8388608 4 || return 1
+	before=$(free_bytes "$I")
+	"$H2" pfs-delete "$I" TMP || return 1
+	[ "$(pfs_words "$I")" = "MASTER:DATA MASTER:LOCAL " ] || return 1
+	fsck_ok "$I" || return 1
+	"$H2" bulkfree "$I" && fsck_ok "$I" && "$H2" bulkfree "$I" || return 1
+	after=$(free_bytes "$I")
+	echo "free before delete $before, after two bulkfree passes $after"
+	[ "$after" -ge $((before + 8388608)) ] && fsck_ok "$I"
+}
+check hammer2_tools_pfs_delete_bulkfree_frees delete_frees
+
+# Blocks shared with a snapshot stay while it exists.
+delete_keeps_snapshot()
+{
+	I=$T/d2.img
+	newfs "$I" || return 1
+	"$H2" pfs-create "$I" LIVE && "$HL" put "$I@LIVE" f 4194304 5 &&
+	    "$H2" snapshot "$I@LIVE" KEEP && "$H2" pfs-delete "$I" LIVE &&
+	    "$H2" bulkfree "$I" && "$H2" bulkfree "$I" && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@KEEP" f | cut -d' ' -f1)" = "$(gensum 4194304 5)" ]
+}
+check hammer2_tools_pfs_delete_keeps_snapshot_blocks delete_keeps_snapshot
+
+delete_errors()
+{
+	I=$T/d3.img
+	newfs "$I" || return 1
+	expect_fail 'no such PFS "NOPE"' "$H2" pfs-delete "$I" NOPE &&
+	    expect_fail 'bad PFS label "a/b"' "$H2" pfs-delete "$I" a/b &&
+	    "$H2" pfs-delete "$I" LOCAL &&
+	    expect_fail 'is the last PFS of the volume' "$H2" pfs-delete "$I" DATA &&
+	    [ "$(pfs_words "$I")" = "MASTER:DATA " ] && fsck_ok "$I"
+}
+check hammer2_tools_pfs_delete_errors delete_errors
+
+# --- setcomp / setcheck -----------------------------------------------
+data_methods()
+{
+	"$H2" -v show "$1" | grep -A2 '^ *data\.' | grep -o 'meth=[a-z0-9]*|[a-z0-9]*' |
+	    sort | uniq -c
+}
+setcomp_effect()
+{
+	I=$T/comp.img
+	newfs "$I" || return 1
+	"$H2" -v setcomp "$I@DATA" zlib:9 / | grep -q '^/: 1 inodes changed' || return 1
+	"$H2" stat "$I@DATA" / | grep -q ' zlib ' || return 1
+	"$HL" put "$I@DATA" z 262144 1 16 || return 1
+	"$H2" setcomp "$I@DATA" none / && "$HL" put "$I@DATA" n 131072 1 16 || return 1
+	data_methods "$I" | tee "$T/meth.out"
+	grep -q ' 4 meth=xxhash64|zlib$' "$T/meth.out" &&
+	    grep -q ' 2 meth=xxhash64|none$' "$T/meth.out" &&
+	    "$H2" -v info "$I" | grep -A2 '^    DATA' | tee "$T/info.out" |
+	    grep -Eq 'compression saved [1-9][0-9]{5,} bytes' &&
+	    [ "$("$HL" sum "$I@DATA" z | cut -d' ' -f1)" = "$(gensum 262144 1 16)" ] &&
+	    fsck_ok "$I"
+}
+check hammer2_tools_setcomp_effect setcomp_effect
+
+setcheck_effect()
+{
+	I=$T/comp.img
+	"$H2" setcheck "$I@DATA" sha192 / && "$HL" put "$I@DATA" s 131072 2 ||
+	    return 1
+	"$H2" setcheck "$I@DATA" crc32 / && "$HL" put "$I@DATA" c 65536 3 ||
+	    return 1
+	# The second setcheck is recursive: s asks for crc32 now too, but
+	# its blocks keep sha192.
+	data_methods "$I" | tee "$T/meth.out"
+	grep -q ' 2 meth=sha192|' "$T/meth.out" &&
+	    grep -q ' 1 meth=crc32|' "$T/meth.out" &&
+	    "$H2" stat "$I@DATA" s c | tee "$T/stat.out" | grep -q 'crc32 *s$' &&
+	    grep -q 'crc32 *c$' "$T/stat.out" && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@DATA" s | cut -d' ' -f1)" = "$(gensum 131072 2)" ]
+}
+check hammer2_tools_setcheck_effect setcheck_effect
+
+# Recursion over a real tree (fixture copy): a/ and below change, the
+# rest keeps lz4; a second identical run changes (and writes) nothing.
+setcomp_recursive()
+{
+	I=$T/tiny-comp.img
+	cp --sparse=always "$H2_FIXDIR/tiny.img" "$I" || return 1
+	"$H2" -v setcomp "$I@DATA" autozero a | tee "$T/sc.out" || return 1
+	grep -Eq '^a: [4-9] inodes changed' "$T/sc.out" || return 1
+	"$H2" stat "$I@DATA" a a/b/c/d/deep.txt hello.txt | tee "$T/stat.out"
+	[ "$(grep -c ' autozero ' "$T/stat.out")" -eq 2 ] &&
+	    grep -q ' lz4 .*hello.txt$' "$T/stat.out" || return 1
+	tid=$(mirror_tid "$I")
+	"$H2" -v setcomp "$I@DATA" autozero a | grep -q '^a: 0 inodes changed' &&
+	    fsck_ok "$I" &&
+	    "$B/h2_manifest.asan" -i "$I" "$SHARED/fixtures/hammer2/tiny.MANIFEST.txt" >/dev/null
+}
+if [ -n "$SHARED" ] && h2_fixture tiny >/dev/null; then
+	check hammer2_tools_setcomp_recursive setcomp_recursive
+else
+	skip hammer2_tools_setcomp_recursive "../shared absent"
+fi
+
+setmethod_errors()
+{
+	I=$T/comp.img
+	tid=$(mirror_tid "$I")
+	expect_fail 'unknown compression method "lz5"' "$H2" setcomp "$I@DATA" lz5 / &&
+	    expect_fail 'unknown compression method "lz4:3"' "$H2" setcomp "$I@DATA" lz4:3 / &&
+	    expect_fail 'unknown compression method "zlib:10"' "$H2" setcomp "$I@DATA" zlib:10 / &&
+	    expect_fail 'unknown compression method "zlib:"' "$H2" setcomp "$I@DATA" zlib: / &&
+	    expect_fail 'unknown check method "md5"' "$H2" setcheck "$I@DATA" md5 / &&
+	    expect_fail 'no such PFS "NOPE"' "$H2" setcomp "$I@NOPE" lz4 / &&
+	    expect_fail 'nothere: No such file or directory' "$H2" setcomp "$I@DATA" lz4 nothere &&
+	    expect_fail 'z/x: Not a directory' "$H2" setcheck "$I@DATA" none z/x &&
+	    expect_fail 'usage: hammer2' "$H2" setcomp "$I@DATA" lz4 &&
+	    [ "$(mirror_tid "$I")" = "$tid" ] && fsck_ok "$I"
+}
+check hammer2_tools_setcomp_setcheck_errors setmethod_errors
+
+# --- dedup and cleanup -------------------------------------------------
+dedup_saved()
+{
+	"$H2" -v info "$1" | grep -A2 '^    DATA' |
+	    awk '/dedup saved/ { print $(NF - 1) }'
+}
+dedup_pass()
+{
+	I=$T/dd.img
+	newfs "$I" || return 1
+	"$H2" setcomp "$I@DATA" none / || return 1
+	# Two files written by separate mounts: 32 identical 64 KiB blocks.
+	"$HL" put "$I@DATA" d1 1048576 5 65536 &&
+	    "$HL" put "$I@DATA" d2 1048576 5 65536 &&
+	    "$HL" put "$I@DATA" u 196608 6 || return 1
+	# What dedup on write (vnops layer) already shared counts too: in
+	# the end all 31 duplicate blocks share one copy.
+	pre=$(dedup_saved "$I") || return 1
+	"$H2" dedup "$I@DATA" | tee "$T/dd.out" || return 1
+	want=$((2031616 - pre))
+	grep -q "^dedup DATA: 35 blocks, $((want / 65536)) repointed, $want bytes saved" "$T/dd.out" &&
+	    [ "$(dedup_saved "$I")" -eq 2031616 ] && fsck_ok "$I" || return 1
+	before=$(free_bytes "$I")
+	"$H2" bulkfree "$I" && "$H2" bulkfree "$I" && fsck_ok "$I" || return 1
+	after=$(free_bytes "$I")
+	echo "free $before -> $after (dedup on write had saved $pre)"
+	[ "$after" -ge $((before + want)) ] &&
+	    [ "$("$HL" sum "$I@DATA" d1 | cut -d' ' -f1)" = "$(gensum 1048576 5 65536)" ] &&
+	    [ "$("$HL" sum "$I@DATA" d2 | cut -d' ' -f1)" = "$(gensum 1048576 5 65536)" ] &&
+	    [ "$("$HL" sum "$I@DATA" u | cut -d' ' -f1)" = "$(gensum 196608 6)" ] &&
+	    "$H2" dedup "$I@DATA" | grep -q ' 0 repointed, 0 bytes saved'
+}
+check hammer2_tools_dedup_pass dedup_pass
+
+cleanup_cmd()
+{
+	I=$T/cl.img
+	newfs "$I" || return 1
+	"$H2" setcomp "$I@DATA" none / && "$H2" pfs-create "$I" OTHER &&
+	    "$HL" put "$I@DATA" a 524288 8 65536 &&
+	    "$HL" put "$I@DATA" b 524288 8 65536 &&
+	    "$HL" put "$I@OTHER" gone 4194304 9 && "$H2" pfs-delete "$I" OTHER ||
+	    return 1
+	before=$(free_bytes "$I")
+	"$H2" cleanup "$I" | tee "$T/cl.out" || return 1
+	after=$(free_bytes "$I")
+	echo "free $before -> $after"
+	grep -q '^dedup DATA: 16 blocks, ' "$T/cl.out" &&
+	    [ "$(dedup_saved "$I")" -eq $((15 * 65536)) ] &&
+	    [ "$after" -ge $((before + 4194304)) ] && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@DATA" b | cut -d' ' -f1)" = "$(gensum 524288 8 65536)" ]
+}
+check hammer2_tools_cleanup cleanup_cmd
+
+# --- growfs ------------------------------------------------------------
+growfs_cmd()
+{
+	I=$T/g.img
+	newfs "$I" 256m || return 1
+	"$HL" put "$I@DATA" f 100000 3 || return 1
+	before=$(free_bytes "$I")
+	"$H2" growfs "$I" 512m || return 1
+	"$H2" volhdr "$I" | grep -q '^volu_size .*(512 MiB)' || return 1
+	after=$(free_bytes "$I")
+	echo "free $before -> $after"
+	[ "$after" -ge $((before + 200 * 1048576)) ] && fsck_ok "$I" &&
+	    "$H2" setcomp "$I@DATA" none / &&
+	    "$HL" put "$I@DATA" g 280000000 4 && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@DATA" f | cut -d' ' -f1)" = "$(gensum 100000 3)" ] &&
+	    truncate -s 768m "$I" && "$H2" growfs "$I" &&
+	    "$H2" volhdr "$I" | grep -q '^volu_size .*(768 MiB)' && fsck_ok "$I"
+}
+check hammer2_tools_growfs growfs_cmd
+
+growfs_errors()
+{
+	I=$T/g.img
+	tid=$(mirror_tid "$I")
+	expect_fail 'cannot shrink' "$H2" growfs "$I" 256m &&
+	    expect_fail 'bad size "12x"' "$H2" growfs "$I" 12x &&
+	    expect_fail 'bad size "-5"' "$H2" growfs "$I" -5 &&
+	    [ "$(mirror_tid "$I")" = "$tid" ] && fsck_ok "$I"
+}
+check hammer2_tools_growfs_errors growfs_errors
+
+# --- read-only and broken images ----------------------------------------
+readonly_image()
+{
+	I=$T/ro.img
+	newfs "$I" || return 1
+	sha=$(sha256sum <"$I")
+	chmod 444 "$I"
+	_rc=0
+	for c in "pfs-create $I X" "pfs-delete $I LOCAL" "snapshot $I@DATA X" \
+	    "setcomp $I@DATA lz4 /" "setcheck $I@DATA none /" "dedup $I@DATA" \
+	    "bulkfree $I" "cleanup $I" "growfs $I"; do
+		# shellcheck disable=SC2086
+		expect_fail 'read-only image file' "$H2" $c || _rc=1
+	done
+	chmod 644 "$I"
+	[ "$(sha256sum <"$I")" = "$sha" ] && [ $_rc -eq 0 ]
+}
+check hammer2_tools_readonly_image_refused readonly_image
+
+not_hammer2()
+{
+	head -c 1048576 /dev/zero >"$T/zero.img"
+	expect_fail 'bad magic' "$H2" pfs-create "$T/zero.img" X &&
+	    expect_fail 'bad magic' "$H2" snapshot "$T/zero.img@DATA" X &&
+	    expect_fail 'bad magic' "$H2" bulkfree "$T/zero.img" &&
+	    [ "$(tr -d '\000' <"$T/zero.img" | wc -c)" -eq 0 ]
+}
+check hammer2_tools_not_hammer2 not_hammer2
+
+# --- DragonFly-made images ------------------------------------------------
+fixture_snapshot()
+{
+	_f=$1
+	I=$T/fx-$_f.img
+	cp --sparse=always "$H2_FIXDIR/$_f.img" "$I" || return 1
+	"$H2" snapshot "$I@DATA" DATA.anax || return 1
+	fsck_ok "$I" || return 1
+	"$B/h2_manifest.asan" -i "$I@DATA.anax" \
+	    "$SHARED/fixtures/hammer2/$_f.MANIFEST.txt" >"$T/man.out" 2>&1 ||
+	    { tail -5 "$T/man.out"; return 1; }
+	# Change the live PFS: the snapshot still matches the manifest.
+	"$HL" rm "$I@DATA" hello.txt && "$HL" put "$I@DATA" new.bin 70000 1 &&
+	    fsck_ok "$I" &&
+	    "$B/h2_manifest.asan" -i "$I@DATA.anax" \
+	    "$SHARED/fixtures/hammer2/$_f.MANIFEST.txt" >/dev/null &&
+	    ! "$B/h2_manifest.asan" -i "$I@DATA" \
+	    "$SHARED/fixtures/hammer2/$_f.MANIFEST.txt" >/dev/null 2>&1 &&
+	    "$H2" bulkfree "$I" && "$H2" bulkfree "$I" && fsck_ok "$I" &&
+	    "$B/h2_manifest.asan" -i "$I@DATA.anax" \
+	    "$SHARED/fixtures/hammer2/$_f.MANIFEST.txt" >/dev/null
+}
+if [ -z "$SHARED" ]; then
+	skip hammer2_tools_fixture_snapshot "../shared absent"
+else
+	for f in tiny pfs-snapshot-8g; do
+		if h2_fixture "$f" >/dev/null; then
+			check "hammer2_tools_fixture_snapshot_$f" fixture_snapshot "$f"
+		else
+			fail "hammer2_tools_fixture_snapshot_$f" "cannot decompress"
+		fi
+		rm -f "$T/fx-$f.img"
+	done
+fi
+exit 0
