@@ -24,7 +24,9 @@
  *   GONE /path             the path does not exist;
  *   DIRTY /path            the path is being changed: not checked until
  *                          its next FILE or GONE marker.
- * -P checks the "all" images only (to show what reordering adds).
+ * -P checks the "all" images only (to show what reordering adds); -S
+ * ignores every sync barrier but the last, as if the writer never
+ * flushed (a real log replayed so must fail: a test of the harness).
  * With more cuts than -n, -n random cuts are checked (always the first
  * and last).  A failing image is reported with its cut, epoch, variant
  * and the check that failed, and kept in -k DIR.  -f only writes base +
@@ -45,6 +47,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <time.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,9 +59,14 @@
 
 #include "libhammer2.h"
 
+extern char **environ;
+
 #define CR_MAX_CUTS		2000
 #define CR_RANDOM_VARIANTS	4
 #define CR_FSCK_TIMEOUT_SEC	60
+#define CR_FSCK_TIMED_OUT	(-1)
+#define CR_EXEC_FAILED		127	/* posix_spawn child's exec failed */
+#define CR_POLL_NSEC		100000	/* 0.1 ms */
 #define CR_MAX_KEPT		5
 #define CR_MAX_PRINTED		20
 #define CR_COPY_BYTES		(1 << 20)
@@ -94,6 +104,7 @@ struct cr {
 	int		 c_verbose;
 	int		 c_stop;	/* -x: stop at the first failure */
 	int		 c_prefix_only;	/* -P: no reordering (harness test) */
+	int		 c_nosync;	/* -S: ignore barriers (harness test) */
 	uint64_t	 c_rng;
 	uint8_t		*c_logbuf;
 	uint64_t	 c_devsize;
@@ -321,29 +332,48 @@ cr_marker(struct cr *c, const struct cr_rec *r)
 	e->e_hash = hash;
 }
 
-/* Run fsck_hammer2 -q on the work image; its output goes to outpath. */
+/*
+ * Run fsck_hammer2 -q on the work image; its output goes to outpath.
+ * posix_spawn (vfork-like) keeps this cheap for a sanitized parent; a
+ * run past CR_FSCK_TIMEOUT_SEC is killed and counts as a failure.
+ */
 static int
 cr_run_fsck(struct cr *c, const char *outpath)
 {
-	pid_t pid;
-	int status, fd;
+	posix_spawn_file_actions_t fa;
+	char *argv[4];
+	struct timespec nap = { 0, CR_POLL_NSEC };
+	long waited = 0;
+	pid_t pid, got;
+	int status, error;
 
-	pid = fork();
-	if (pid < 0)
-		cr_fatal("fork: %s", strerror(errno));
-	if (pid == 0) {
-		fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		alarm(CR_FSCK_TIMEOUT_SEC);	/* survives exec: kills a hang */
-		execl(c->c_fsck, c->c_fsck, "-q", c->c_work, (char *)NULL);
-		_exit(127);
+	argv[0] = (char *)(uintptr_t)c->c_fsck;
+	argv[1] = (char *)(uintptr_t)"-q";
+	argv[2] = (char *)(uintptr_t)c->c_work;
+	argv[3] = NULL;
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, outpath,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO,
+	    STDERR_FILENO) != 0)
+		cr_fatal("posix_spawn_file_actions: out of memory");
+	error = posix_spawn(&pid, c->c_fsck, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (error != 0)
+		cr_fatal("cannot run %s: %s", c->c_fsck, strerror(error));
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (waited++ > CR_FSCK_TIMEOUT_SEC * (1000000000L /
+		    CR_POLL_NSEC)) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return (CR_FSCK_TIMED_OUT);
+		}
+		nanosleep(&nap, NULL);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			cr_fatal("waitpid: %s", strerror(errno));
+	if (got < 0)
+		cr_fatal("waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CR_EXEC_FAILED)
+		cr_fatal("cannot run %s", c->c_fsck);
 	if (WIFEXITED(status))
 		return (WEXITSTATUS(status));
 	return (128 + WTERMSIG(status));
@@ -367,8 +397,12 @@ cr_fsck_ok(struct cr *c)
 		tail[n > 0 ? n : 0] = '\0';
 		close(fd);
 	}
-	snprintf(c->c_why, sizeof(c->c_why), "fsck_hammer2 exit %d:\n%s", rc,
-	    tail);
+	if (rc == CR_FSCK_TIMED_OUT)
+		snprintf(c->c_why, sizeof(c->c_why), "fsck_hammer2 ran over "
+		    "%d s and was killed:\n%s", CR_FSCK_TIMEOUT_SEC, tail);
+	else
+		snprintf(c->c_why, sizeof(c->c_why), "fsck_hammer2 exit "
+		    "%d:\n%s", rc, tail);
 	return (false);
 }
 
@@ -605,6 +639,8 @@ cr_replay(struct cr *c, size_t maxcuts, size_t nrandom)
 			nwrites++;
 			break;
 		case H2_WLOG_SYNC:
+			if (c->c_nosync && k + 1 < c->c_nrecs)
+				break;	/* -S: the barrier never happened */
 			for (i = 0; i < c->c_nwr; i++)
 				cr_apply(c, c->c_wr[i], false);
 			c->c_nwr = 0;
@@ -635,7 +671,7 @@ cr_write_final(struct cr *c)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: h2_crashreplay [-fPvx] [-F fsck] [-k keepdir] "
+	fprintf(stderr, "usage: h2_crashreplay [-fPSvx] [-F fsck] [-k keepdir] "
 	    "[-L label] [-n maxcuts] [-r random] [-s seed] base log work\n");
 	exit(2);
 }
@@ -664,7 +700,7 @@ main(int argc, char **argv)
 
 	c.c_label = "DATA";
 	c.c_rng = 1;
-	while ((ch = getopt(argc, argv, "F:fk:L:n:Pr:s:vx")) != -1) {
+	while ((ch = getopt(argc, argv, "F:fk:L:n:PSr:s:vx")) != -1) {
 		switch (ch) {
 		case 'F':
 			c.c_fsck = optarg;
@@ -683,6 +719,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			c.c_prefix_only = 1;
+			break;
+		case 'S':
+			c.c_nosync = 1;
 			break;
 		case 'r':
 			nrandom = cr_number(optarg);

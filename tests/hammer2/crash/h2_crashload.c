@@ -1,0 +1,536 @@
+/*-
+ * Copyright (c) 2026 The Anax Project
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+/*
+ * h2_crashload.c - the crash harness's workload: random file-system
+ * operations through the core's ops layer (hammer2_vnops.h) on one
+ * read-write PFS, with fsync markers for h2_crashreplay.
+ *
+ * Model: an in-memory model holds CL_NINODES files (contents up to
+ * CL_MAX_BYTES, so small embedded files, 64 KiB blocks, holes and zero
+ * runs all occur) and the names that point at them: "fN" in the root or
+ * in the directories d1 and d2, hard links included.  Each step is one
+ * of: write (random bytes, zeros or a copy of another file's block, for
+ * dedup), truncate (shrink or extend), create, link, unlink, rename
+ * (within or across directories, over an existing name or not), fsync
+ * of a file, or a whole commit (hammer2_vfs_sync).  The device is opened
+ * through h2_host_open(), so $H2_WLOG records it; markers go in order:
+ *   DIRTY /path        before an operation changes what path shows;
+ *   FILE /path n hash  after hammer2_vop_fsync() of the file (and of
+ *                      its directory when its name changed) returned;
+ *   GONE /path         after a commit, for each name that no longer
+ *                      exists.
+ * At the end every file is read back through the ops layer and compared
+ * with the model, the PFS is unmounted (a commit), and every name is
+ * marked.
+ *
+ * Invariants: the model and the file system agree after every step;
+ * any unexpected errno stops the run (exit 1) naming the step.  Exit 3
+ * means the ops layer refused to mount read-write or to create (not
+ * implemented yet), which the suite reports as SKIP.
+ *
+ * Locking: single-threaded program.
+ *
+ * More: tests/hammer2/crash/h2_crashreplay.c, tests/suites/hammer2-crash.sh.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libhammer2.h"
+#include "hammer2_vnops.h"
+
+#define CL_NINODES	8
+#define CL_NDIRS	3		/* root, d1, d2 */
+#define CL_NNAMES	16
+#define CL_MAX_BYTES	(256 * 1024)
+#define CL_MAX_WRITE	(70 * 1024)
+#define CL_BLOCK_BYTES	65536
+#define CL_SMALL_BYTES	512
+#define CL_PATH_BYTES	32
+#define CL_FILE_MODE	0644
+#define CL_DIR_MODE	0755
+#define CL_EXIT_NOTREADY 3
+
+struct cl_inode {
+	hammer2_tid_t	 i_inum;	/* 0: not allocated */
+	uint64_t	 i_size;
+	uint8_t		*i_data;	/* CL_MAX_BYTES */
+};
+
+struct cl_name {
+	int		 n_ino;		/* -1: no such name */
+	bool		 n_ever;	/* existed once: GONE after commit */
+};
+
+struct cl {
+	struct hammer2_dev	*l_dev;
+	struct hammer2_mount	*l_mp;
+	uint64_t		 l_rng;
+	long			 l_step;
+	hammer2_tid_t		 l_dirs[CL_NDIRS];
+	struct cl_inode		 l_ino[CL_NINODES];
+	struct cl_name		 l_names[CL_NDIRS][CL_NNAMES];
+	uint8_t			*l_buf;
+};
+
+static const char *const cl_dirnames[CL_NDIRS] = { "", "d1", "d2" };
+
+static uint64_t
+cl_rand(struct cl *l)
+{
+	l->l_rng ^= l->l_rng << 13;
+	l->l_rng ^= l->l_rng >> 7;
+	l->l_rng ^= l->l_rng << 17;
+	return (l->l_rng);
+}
+
+static void
+cl_die(struct cl *l, const char *what, int error)
+{
+	printf("h2_crashload: step %ld: %s: %s\n", l->l_step, what,
+	    strerror(error));
+	exit(1);
+}
+
+static void
+cl_path(int d, int n, char *buf, size_t len)
+{
+	if (d == 0)
+		snprintf(buf, len, "/f%d", n);
+	else
+		snprintf(buf, len, "/%s/f%d", cl_dirnames[d], n);
+}
+
+static void
+cl_name(int n, char *buf, size_t len)
+{
+	snprintf(buf, len, "f%d", n);
+}
+
+static void
+cl_mark(struct cl *l, const char *text)
+{
+	int error = h2_wlog_mark(l->l_dev, text);
+
+	if (error != 0)
+		cl_die(l, "marker", error);
+}
+
+static void
+cl_mark_path(struct cl *l, const char *kind, int d, int n)
+{
+	char path[CL_PATH_BYTES], text[H2_WLOG_MARK_MAXBYTES];
+	const struct cl_inode *ip;
+
+	cl_path(d, n, path, sizeof(path));
+	if (strcmp(kind, "FILE") == 0) {
+		ip = &l->l_ino[l->l_names[d][n].n_ino];
+		snprintf(text, sizeof(text), "FILE %s %" PRIu64 " %016" PRIx64,
+		    path, ip->i_size,
+		    h2_wlog_hash(H2_WLOG_HASH_INIT, ip->i_data, ip->i_size));
+	} else {
+		snprintf(text, sizeof(text), "%s %s", kind, path);
+	}
+	cl_mark(l, text);
+}
+
+/* Every name of inode i is about to show something new. */
+static void
+cl_dirty_inode(struct cl *l, int i)
+{
+	int d, n;
+
+	for (d = 0; d < CL_NDIRS; d++)
+		for (n = 0; n < CL_NNAMES; n++)
+			if (l->l_names[d][n].n_ino == i)
+				cl_mark_path(l, "DIRTY", d, n);
+}
+
+static int
+cl_pick_inode(struct cl *l)
+{
+	int i, k;
+
+	for (k = 0; k < 2 * CL_NINODES; k++) {
+		i = (int)(cl_rand(l) % CL_NINODES);
+		if (l->l_ino[i].i_inum != 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* Fill len bytes: random, zeros, or a copy of another file's block. */
+static void
+cl_fill(struct cl *l, uint8_t *p, size_t len)
+{
+	int kind = (int)(cl_rand(l) % 4), j;
+	size_t k;
+
+	if (kind == 0) {
+		memset(p, 0, len);
+	} else if (kind == 1 && (j = cl_pick_inode(l)) >= 0) {
+		for (k = 0; k < len; k++)
+			p[k] = l->l_ino[j].i_data[k % CL_BLOCK_BYTES];
+	} else {
+		for (k = 0; k < len; k++)
+			p[k] = (uint8_t)cl_rand(l);
+	}
+}
+
+static void
+cl_op_write(struct cl *l)
+{
+	struct cl_inode *ip;
+	uint64_t off, len;
+	int i, error;
+
+	if ((i = cl_pick_inode(l)) < 0)
+		return;
+	ip = &l->l_ino[i];
+	off = cl_rand(l) % (cl_rand(l) & 1 ? CL_SMALL_BYTES : CL_MAX_BYTES);
+	len = 1 + cl_rand(l) % (cl_rand(l) & 1 ? CL_SMALL_BYTES : CL_MAX_WRITE);
+	if (off + len > CL_MAX_BYTES)
+		len = CL_MAX_BYTES - off;
+	cl_dirty_inode(l, i);
+	cl_fill(l, l->l_buf, len);
+	error = hammer2_vop_write(l->l_mp, ip->i_inum, off, l->l_buf, len);
+	if (error != 0)
+		cl_die(l, "write", error);
+	memcpy(ip->i_data + off, l->l_buf, len);
+	if (off + len > ip->i_size)
+		ip->i_size = off + len;
+}
+
+static void
+cl_op_truncate(struct cl *l)
+{
+	struct hammer2_vattr va, got;
+	struct cl_inode *ip;
+	uint64_t size;
+	int i, error;
+
+	if ((i = cl_pick_inode(l)) < 0)
+		return;
+	ip = &l->l_ino[i];
+	size = cl_rand(l) % CL_MAX_BYTES;
+	cl_dirty_inode(l, i);
+	memset(&va, 0, sizeof(va));
+	va.va_size = size;
+	error = hammer2_vop_setattr(l->l_mp, ip->i_inum, &va, HAMMER2_VA_SIZE,
+	    &got);
+	if (error != 0)
+		cl_die(l, "truncate", error);
+	if (size < ip->i_size)
+		memset(ip->i_data + size, 0, ip->i_size - size);
+	ip->i_size = size;
+}
+
+static int
+cl_free_inode(struct cl *l)
+{
+	int i;
+
+	for (i = 0; i < CL_NINODES; i++)
+		if (l->l_ino[i].i_inum == 0)
+			return (i);
+	return (-1);
+}
+
+/* The model forgets inode i when its last name goes away. */
+static void
+cl_maybe_free(struct cl *l, int i)
+{
+	int d, n;
+
+	for (d = 0; d < CL_NDIRS; d++)
+		for (n = 0; n < CL_NNAMES; n++)
+			if (l->l_names[d][n].n_ino == i)
+				return;
+	l->l_ino[i].i_inum = 0;
+	l->l_ino[i].i_size = 0;
+	memset(l->l_ino[i].i_data, 0, CL_MAX_BYTES);
+}
+
+/* Drop name (d, n) from the model (the file system did it already). */
+static void
+cl_unname(struct cl *l, int d, int n)
+{
+	int i = l->l_names[d][n].n_ino;
+
+	l->l_names[d][n].n_ino = -1;
+	if (i >= 0)
+		cl_maybe_free(l, i);
+}
+
+static void
+cl_op_create(struct cl *l)
+{
+	struct hammer2_vattr va, got;
+	char name[CL_PATH_BYTES];
+	int d = (int)(cl_rand(l) % CL_NDIRS), n, i, error;
+
+	n = (int)(cl_rand(l) % CL_NNAMES);
+	if (l->l_names[d][n].n_ino >= 0 || (i = cl_free_inode(l)) < 0)
+		return;
+	cl_name(n, name, sizeof(name));
+	cl_mark_path(l, "DIRTY", d, n);
+	memset(&va, 0, sizeof(va));
+	va.va_type = HAMMER2_OBJTYPE_REGFILE;
+	va.va_mode = CL_FILE_MODE;
+	error = hammer2_vop_create(l->l_mp, l->l_dirs[d], name, strlen(name),
+	    &va, NULL, 0, &got);
+	if (error != 0)
+		cl_die(l, "create", error);
+	l->l_ino[i].i_inum = got.va_inum;
+	l->l_ino[i].i_size = 0;
+	l->l_names[d][n].n_ino = i;
+	l->l_names[d][n].n_ever = true;
+}
+
+static void
+cl_op_link(struct cl *l)
+{
+	struct hammer2_vattr got;
+	char name[CL_PATH_BYTES];
+	int d = (int)(cl_rand(l) % CL_NDIRS), n, i, error;
+
+	n = (int)(cl_rand(l) % CL_NNAMES);
+	if (l->l_names[d][n].n_ino >= 0 || (i = cl_pick_inode(l)) < 0)
+		return;
+	cl_name(n, name, sizeof(name));
+	cl_mark_path(l, "DIRTY", d, n);
+	error = hammer2_vop_link(l->l_mp, l->l_ino[i].i_inum, l->l_dirs[d],
+	    name, strlen(name), &got);
+	if (error != 0)
+		cl_die(l, "link", error);
+	l->l_names[d][n].n_ino = i;
+	l->l_names[d][n].n_ever = true;
+}
+
+static void
+cl_op_unlink(struct cl *l)
+{
+	char name[CL_PATH_BYTES];
+	int d = (int)(cl_rand(l) % CL_NDIRS), n, error;
+
+	n = (int)(cl_rand(l) % CL_NNAMES);
+	if (l->l_names[d][n].n_ino < 0)
+		return;
+	cl_name(n, name, sizeof(name));
+	cl_mark_path(l, "DIRTY", d, n);
+	error = hammer2_vop_remove(l->l_mp, l->l_dirs[d], name, strlen(name),
+	    0);
+	if (error != 0)
+		cl_die(l, "unlink", error);
+	cl_unname(l, d, n);
+}
+
+static void
+cl_op_rename(struct cl *l)
+{
+	char sname[CL_PATH_BYTES], tname[CL_PATH_BYTES];
+	int sd = (int)(cl_rand(l) % CL_NDIRS), td = (int)(cl_rand(l) % CL_NDIRS);
+	int sn = (int)(cl_rand(l) % CL_NNAMES), tn = (int)(cl_rand(l) %
+	    CL_NNAMES);
+	int i, error;
+
+	i = l->l_names[sd][sn].n_ino;
+	if (i < 0 || (sd == td && sn == tn))
+		return;
+	cl_name(sn, sname, sizeof(sname));
+	cl_name(tn, tname, sizeof(tname));
+	cl_mark_path(l, "DIRTY", sd, sn);
+	cl_mark_path(l, "DIRTY", td, tn);
+	error = hammer2_vop_rename(l->l_mp, l->l_dirs[sd], sname,
+	    strlen(sname), l->l_dirs[td], tname, strlen(tname), 0);
+	if (error != 0)
+		cl_die(l, "rename", error);
+	if (l->l_names[td][tn].n_ino == i) {
+		/* POSIX: both names are links to one file: nothing happens. */
+		return;
+	}
+	l->l_names[sd][sn].n_ino = -1;
+	cl_unname(l, td, tn);
+	l->l_names[td][tn].n_ino = i;
+	l->l_names[td][tn].n_ever = true;
+}
+
+/* fsync a file and its directory; then its name and contents are durable. */
+static void
+cl_op_fsync(struct cl *l)
+{
+	int d = (int)(cl_rand(l) % CL_NDIRS), n, error;
+
+	n = (int)(cl_rand(l) % CL_NNAMES);
+	if (l->l_names[d][n].n_ino < 0)
+		return;
+	error = hammer2_vop_fsync(l->l_mp,
+	    l->l_ino[l->l_names[d][n].n_ino].i_inum);
+	if (error == 0)
+		error = hammer2_vop_fsync(l->l_mp, l->l_dirs[d]);
+	if (error != 0)
+		cl_die(l, "fsync", error);
+	cl_mark_path(l, "FILE", d, n);
+}
+
+/* After a commit: every name is durable as it is now. */
+static void
+cl_mark_all(struct cl *l)
+{
+	int d, n;
+
+	for (d = 0; d < CL_NDIRS; d++)
+		for (n = 0; n < CL_NNAMES; n++)
+			if (l->l_names[d][n].n_ino >= 0)
+				cl_mark_path(l, "FILE", d, n);
+			else if (l->l_names[d][n].n_ever)
+				cl_mark_path(l, "GONE", d, n);
+}
+
+static void
+cl_op_sync(struct cl *l)
+{
+	int error = hammer2_vfs_sync(l->l_mp);
+
+	if (error != 0)
+		cl_die(l, "sync", error);
+	cl_mark_all(l);
+}
+
+static void
+cl_step(struct cl *l)
+{
+	static void (*const ops[])(struct cl *) = {
+		cl_op_create, cl_op_create, cl_op_create,
+		cl_op_write, cl_op_write, cl_op_write, cl_op_write,
+		cl_op_truncate, cl_op_link, cl_op_unlink, cl_op_unlink,
+		cl_op_rename, cl_op_rename, cl_op_fsync, cl_op_fsync,
+		cl_op_sync,
+	};
+
+	ops[cl_rand(l) % (sizeof(ops) / sizeof(ops[0]))](l);
+}
+
+/* Read every file back through the ops layer and compare. */
+static void
+cl_verify(struct cl *l)
+{
+	struct cl_inode *ip;
+	uint64_t off;
+	size_t done;
+	int i, error;
+
+	for (i = 0; i < CL_NINODES; i++) {
+		ip = &l->l_ino[i];
+		if (ip->i_inum == 0)
+			continue;
+		for (off = 0; off < ip->i_size; off += done) {
+			error = hammer2_vop_read(l->l_mp, ip->i_inum, off,
+			    l->l_buf, CL_MAX_BYTES, &done);
+			if (error != 0)
+				cl_die(l, "read back", error);
+			if (done == 0 || off + done > ip->i_size ||
+			    memcmp(l->l_buf, ip->i_data + off, done) != 0) {
+				printf("h2_crashload: inode %" PRIu64 " differs "
+				    "from the model at or after byte %" PRIu64
+				    "\n", ip->i_inum, off);
+				exit(1);
+			}
+		}
+	}
+}
+
+static int
+cl_setup(struct cl *l, const char *img)
+{
+	struct hammer2_vattr va, got;
+	int d, n, i, error;
+
+	error = h2_host_open(img, H2_HOST_RDWR, &l->l_dev);
+	if (error != 0)
+		cl_die(l, "open", error);
+	error = hammer2_vfs_mount(l->l_dev, "DATA", 0, &l->l_mp);
+	if (error != 0) {
+		printf("h2_crashload: read-write mount: %s\n", strerror(error));
+		return (CL_EXIT_NOTREADY);
+	}
+	l->l_dirs[0] = hammer2_vfs_root(l->l_mp);
+	for (d = 1; d < CL_NDIRS; d++) {
+		memset(&va, 0, sizeof(va));
+		va.va_type = HAMMER2_OBJTYPE_DIRECTORY;
+		va.va_mode = CL_DIR_MODE;
+		error = hammer2_vop_create(l->l_mp, l->l_dirs[0], cl_dirnames[d],
+		    strlen(cl_dirnames[d]), &va, NULL, 0, &got);
+		if (error != 0) {
+			printf("h2_crashload: mkdir: %s\n", strerror(error));
+			return (CL_EXIT_NOTREADY);
+		}
+		l->l_dirs[d] = got.va_inum;
+	}
+	for (d = 0; d < CL_NDIRS; d++)
+		for (n = 0; n < CL_NNAMES; n++)
+			l->l_names[d][n].n_ino = -1;
+	for (i = 0; i < CL_NINODES; i++) {
+		l->l_ino[i].i_data = calloc(1, CL_MAX_BYTES);
+		if (l->l_ino[i].i_data == NULL)
+			cl_die(l, "model", ENOMEM);
+	}
+	l->l_buf = calloc(1, CL_MAX_BYTES);
+	if (l->l_buf == NULL)
+		cl_die(l, "model", ENOMEM);
+	return (0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: h2_crashload [-n steps] [-s seed] image\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cl l;
+	long steps = 300;
+	int ch, error, i;
+
+	l.l_rng = 1;
+	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+		switch (ch) {
+		case 'n':
+			steps = strtol(optarg, NULL, 0);
+			break;
+		case 's':
+			l.l_rng = strtoull(optarg, NULL, 0) | 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc || steps < 0)
+		usage();
+	error = cl_setup(&l, argv[optind]);
+	if (error != 0)
+		return (error);
+	for (l.l_step = 0; l.l_step < steps; l.l_step++)
+		cl_step(&l);
+	cl_verify(&l);
+	error = hammer2_vfs_unmount(l.l_mp);
+	if (error != 0)
+		cl_die(&l, "unmount", error);
+	cl_mark_all(&l);
+	h2_host_close(l.l_dev);
+	for (i = 0; i < CL_NINODES; i++)
+		free(l.l_ino[i].i_data);
+	free(l.l_buf);
+	printf("h2_crashload: %ld steps done\n", steps);
+	return (0);
+}
