@@ -599,8 +599,46 @@ hammer2_chain_range_ok(struct hammer2_chain *node,
 }
 
 /*
+ * Narrow a directory split range to its fuller half for as long as that
+ * keeps three quarters of its entries: a dense group among sparse keys
+ * (inode numbers among hashes) then moves as one tight block instead of
+ * one level of indirect blocks per halving.  Only for indirect nodes:
+ * below an inode's 4-entry blockset a wide range (DragonFly's 0/63) keeps
+ * later keys out of the small array.
+ */
+static void
+hammer2_chain_narrow(struct hammer2_chain *node, struct hammer2_blockref *base,
+    int count, hammer2_key_t *keyp, int *keybitsp)
+{
+	hammer2_key_t key = *keyp, hkey;
+	int keybits = *keybitsp, n, nl, nh;
+	bool sl, sh, st;
+
+	n = hammer2_chain_count_in(node, base, count, key, keybits, &st);
+	while (keybits > 1) {
+		hkey = key + ((hammer2_key_t)1 << (keybits - 1));
+		nl = hammer2_chain_count_in(node, base, count, key,
+		    keybits - 1, &sl);
+		nh = hammer2_chain_count_in(node, base, count, hkey,
+		    keybits - 1, &sh);
+		if (nh >= nl && !sh && nh * 4 >= n * 3) {
+			key = hkey;
+			n = nh;
+		} else if (nl > nh && !sl && nl * 4 >= n * 3) {
+			n = nl;
+		} else {
+			break;
+		}
+		keybits--;
+	}
+	*keyp = key;
+	*keybitsp = keybits;
+}
+
+/*
  * Choose the key range of a new indirect block below a full node:
- * DragonFly's two policies (format §14.2); if that range is not usable
+ * DragonFly's two policies (format §14.2; directory ranges narrowed, see
+ * hammer2_chain_narrow); if that range is not usable
  * (see above), wider ranges in steps of the fan-out, then the widest
  * usable range around the policy's key.
  */
@@ -612,9 +650,14 @@ hammer2_chain_indirect_range(struct hammer2_chain *node,
 	struct hammer2_inode_data *owner = hammer2_chain_owner(node);
 	struct hammer2_blockref *b, *small = NULL;
 	hammer2_key_t lo = HAMMER2_KEY_MAX, hi = 0, key, half, anchor;
-	int i, keybits, nlow = 0, nhigh = 0, fan = 0, nlive = 0;
+	int i, keybits, nlow = 0, nhigh = 0, fan = 0, nlive = 0, maxbits = 63;
 	bool data;
 
+	/* Never wider than an indirect node's own range. */
+	if (node->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT &&
+	    (node->ch_flags & HAMMER2_CHF_VROOT) == 0 &&
+	    node->ch_bref.keybits < maxbits)
+		maxbits = node->ch_bref.keybits;
 	while ((1 << fan) < nentries)
 		fan++;
 	for (i = 0; i < count; i++) {
@@ -635,8 +678,8 @@ hammer2_chain_indirect_range(struct hammer2_chain *node,
 	if (data) {
 		/* File data: the smallest entry widened by the fan-out. */
 		keybits = small->keybits + fan;
-		if (keybits > 63)
-			keybits = 63;
+		if (keybits > maxbits)
+			keybits = maxbits;
 		key = small->key & ~hammer2_keymask(keybits);
 	} else {
 		/* Directory / inode index: the fuller half of the cover. */
@@ -663,14 +706,18 @@ hammer2_chain_indirect_range(struct hammer2_chain *node,
 		if (!hammer2_chain_range_ok(node, base, count, key, keybits,
 			nlive, nentries))
 			goto fallback;
-		while (keybits < 63 && keybits < fan)
+		if (node->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT &&
+		    (node->ch_flags & HAMMER2_CHF_VROOT) == 0)
+			hammer2_chain_narrow(node, base, count, &key,
+			    &keybits);
+		while (keybits < maxbits && keybits < fan)
 			keybits++;
 		key &= ~hammer2_keymask(keybits);
 	}
 	if (hammer2_chain_range_ok(node, base, count, key, keybits, nlive,
 		nentries))
 		goto found;
-	for (; data && keybits + fan <= 63;) {
+	for (; data && keybits + fan <= maxbits;) {
 		keybits += fan;
 		key = small->key & ~hammer2_keymask(keybits);
 		if (hammer2_chain_range_ok(node, base, count, key, keybits,
@@ -679,7 +726,7 @@ hammer2_chain_indirect_range(struct hammer2_chain *node,
 	}
 fallback:
 	anchor = key;
-	for (keybits = 63; keybits > 0; keybits--) {
+	for (keybits = maxbits; keybits > 0; keybits--) {
 		key = anchor & ~hammer2_keymask(keybits);
 		if (hammer2_chain_range_ok(node, base, count, key, keybits,
 			nlive, nentries))
