@@ -15,7 +15,9 @@
  * check codes are not verified (d_nocheck), so damaged blockrefs, inodes,
  * directory entries and compressed data reach the code that must reject
  * them.  Then the image is mounted and read completely (every PFS,
- * readdir, lookup, read, readlink) and the patches are undone.
+ * readdir, lookup, read, readlink), then mounted read-write behind an
+ * overlay, changed through the vnops layer, committed and remounted
+ * (h2ra_write_everything), and the patches are undone.
  * Any crash, sanitizer report or hang (libFuzzer -timeout) is a failure.
  *
  * More: tests/suites/hammer2.sh.
@@ -93,6 +95,11 @@ fz_init(void)
 		fprintf(stderr, "h2_fuzz: %s does not read cleanly\n", path);
 		exit(2);
 	}
+	if (h2ra_write_everything(img, img_size, 0) != 0) {
+		fprintf(stderr, "h2_fuzz: %s cannot be changed read-write\n",
+		    path);
+		exit(2);
+	}
 }
 
 static uint64_t
@@ -133,6 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	hammer2_volume_set_crcs((struct hammer2_volume_data *)(void *)img);
 	(void)h2ra_read_everything(img, img_size, H2RA_NOCHECK, NULL);
+	(void)h2ra_write_everything(img, img_size, H2RA_NOCHECK);
 	for (i = n; i-- > 0;)
 		img[offs[i]] = old[i];
 	memcpy(img, hdrsave, sizeof(hdrsave));
