@@ -1191,6 +1191,87 @@ out:
 	return (rc);
 }
 
+/*
+ * A leaf whose contents lie (valid CRC, nonsense inside): reserved and
+ * static segments marked free, wrong avail, linear out of range or in a
+ * free granule.  The allocator must still hand out nothing referenced,
+ * reserved or static.
+ */
+static int
+case_lying_leaf(const char *fix, const char *name)
+{
+	char path[1024];
+	struct hammer2_dev *dev;
+	struct hammer2_freemap *fm;
+	struct hammer2_bmap_data *bm;
+	struct refwalk w;
+	struct blkmap m;
+	hammer2_off_t off;
+	uint64_t k;
+	size_t i;
+	int s, rc = 1;
+
+	memset(&w, 0, sizeof(w));
+	memset(&m, 0, sizeof(m));
+	if (copy_fixture(fix, name, path, sizeof(path)) ||
+	    (dev = t_open(path)) == NULL)
+		return (1);
+	fm = hammer2_freemap_get(dev);
+	if (fm->fm_leaves[0] == NULL) {
+		why("fixture without a leaf for area 0");
+		goto out;
+	}
+	for (s = 0; s < HAMMER2_FM_SEGS_PER_LEAF; s++) {
+		bm = &fm->fm_leaves[0]->fl_bmap[s];
+		if (!hammer2_freemap_seg_usable(fm, (hammer2_off_t)s << 22)) {
+			memset(bm->bitmapq, 0, sizeof(bm->bitmapq));
+			bm->avail = 4 << 20;
+			bm->linear = 0;
+		} else {
+			bm->avail = (s & 1) ? 0 : 4 << 20;
+			bm->linear = (s & 2) ? -4096 : 0x123400;
+		}
+		bm->class = (uint16_t)(s * 0x101);
+	}
+	fm->fm_leaves[0]->fl_dirty = true;
+	if (t_commit(dev))
+		goto out;
+	t_close(dev);
+	if ((dev = t_open(path)) == NULL || refwalk(dev, &w, 0))
+		goto out;
+	/* Free bytes are what the bitmaps say, not what avail claimed. */
+	fm = hammer2_freemap_get(dev);
+	for (k = 0, off = 0; off < fm->fm_total; off += 16384)
+		if (hammer2_freemap_seg_usable(fm, off & ~(HAMMER2_SEGSIZE - 1))
+		    && (fm->fm_leaves[off >> 30] == NULL || t_gstate(dev, off) == 0))
+			k += 16384;
+	if (hammer2_freemap_free_bytes(dev) != k) {
+		why("free bytes %ju, bitmaps say %ju",
+		    (uintmax_t)hammer2_freemap_free_bytes(dev), (uintmax_t)k);
+		goto out;
+	}
+	blkmap_init(&m, w.rw_size);
+	if (fill(dev, &m, NULL))
+		goto out;
+	for (i = 0; i < m.bm_n; i++) {
+		off = m.bm_offs[i] & HAMMER2_OFF_MASK;
+		for (k = off >> 10; k < (off + (1ULL << (m.bm_offs[i] & 63))) >>
+		    10; k++)
+			if (w.rw_kib[k]) {
+				why("handed out referenced 0x%jx",
+				    (uintmax_t)m.bm_offs[i]);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	if (dev != NULL)
+		t_close(dev);
+	refwalk_free(&w);
+	blkmap_fini(&m);
+	return (rc);
+}
+
 /* Forget the verified metadata cached by earlier walks. */
 static void
 drop_cache(struct hammer2_dev *dev)
@@ -1703,6 +1784,9 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "freemap_bulkfree_%.*s",
 		    (int)strcspn(base, "."), base);
 		report(name, case_bulkfree(argv[i], "bulkfree"));
+		snprintf(name, sizeof(name), "freemap_lying_leaf_%.*s",
+		    (int)strcspn(base, "."), base);
+		report(name, case_lying_leaf(argv[i], "lying"));
 		snprintf(name, sizeof(name), "freemap_bulkfree_corrupt_%.*s",
 		    (int)strcspn(base, "."), base);
 		report(name, case_bulkfree_corrupt(argv[i], "bfcorrupt"));

@@ -23,7 +23,8 @@
  * 16 KiB or more takes the first naturally aligned run of 00 granules;
  * a smaller block is packed into the partial granule `linear` points into
  * (aligned to its own size, so it never crosses 64 KiB), or opens a new
- * 00 granule.  The leaf's `bigmask` remembers radixes a whole-leaf scan
+ * 00 granule; granules left partial by an earlier mount are closed when
+ * the leaf is loaded.  The leaf's `bigmask` remembers radixes a whole-leaf scan
  * failed for.  Segments below roundup(allocator_beg, 4 MiB), the
  * reserved first segment of every 1 GiB and segments beyond the volume
  * are never used, whatever their bitmaps say.
@@ -188,11 +189,17 @@ hammer2_freemap_get(struct hammer2_dev *dev)
 	return (rw != NULL ? rw->rw_freemap : NULL);
 }
 
-/* Bytes of the volume set: total_size (v2) or volu_size (v1). */
+/*
+ * Bytes the freemap covers: total_size (v2) or volu_size (v1), never
+ * more than volu_size (single-volume sets only; mount checked that
+ * volu_size fits the device, nobody checked total_size).
+ */
 uint64_t
 hammer2_freemap_total(const struct hammer2_volume_data *vd)
 {
-	return (vd->total_size != 0 ? vd->total_size : vd->volu_size);
+	uint64_t t = vd->total_size != 0 ? vd->total_size : vd->volu_size;
+
+	return (t < vd->volu_size ? t : vd->volu_size);
 }
 
 int
@@ -331,8 +338,10 @@ hammer2_freemap_leaf(struct hammer2_freemap *fm, size_t area, int *errorp)
 
 /*
  * Make a leaf read from disk safe to allocate from: avail is recomputed
- * from the bitmap and a `linear` that is out of range, misaligned or
- * points into a granule that is not allocated closes its granule.
+ * from the bitmap (0 for segments that are never allocatable) and every
+ * partial granule is closed: what another mount packed into it is not
+ * known here, so its remainder counts as allocated (format §15.2: only
+ * the mount that opened a granule packs into it).
  */
 static void
 hammer2_leaf_sanitize(struct hammer2_freemap *fm, struct hammer2_fmleaf *leaf)
@@ -344,16 +353,15 @@ hammer2_leaf_sanitize(struct hammer2_freemap *fm, struct hammer2_fmleaf *leaf)
 	for (s = 0; s < HAMMER2_FM_SEGS_PER_LEAF; s++) {
 		bm = &leaf->fl_bmap[s];
 		if (!hammer2_freemap_seg_usable(fm,
-			leaf->fl_key + (hammer2_off_t)s * HAMMER2_SEGSIZE))
+			leaf->fl_key + (hammer2_off_t)s * HAMMER2_SEGSIZE)) {
+			bm->avail = 0;	/* nothing in it can be handed out */
 			continue;
+		}
 		bm->avail = hammer2_bmap_count_free(bm);
 		lin = bm->linear;
-		if (lin < 0 || lin > (int32_t)HAMMER2_SEGSIZE ||
-		    (lin & ((1 << HAMMER2_RADIX_MIN) - 1)) != 0)
+		if (lin < 0 || lin > (int32_t)HAMMER2_SEGSIZE)
 			bm->linear = (int32_t)HAMMER2_SEGSIZE;
-		else if ((lin & FM_GMASK) != 0 &&
-		    hammer2_freemap_gstate(bm, (unsigned)lin >>
-			HAMMER2_FREEMAP_BLOCK_RADIX) != HAMMER2_FREEMAP_ALLOCATED)
+		else
 			bm->linear = (int32_t)(((uint32_t)lin + FM_GMASK) &
 			    ~FM_GMASK);
 	}
@@ -503,6 +511,7 @@ hammer2_freemap_init(struct hammer2_dev *dev)
 	struct hammer2_volume_data *vd = &dev->d_voldata;
 	struct hammer2_freemap *fm;
 	uint64_t total = hammer2_freemap_total(vd);
+	hammer2_off_t floor;
 	int error;
 
 	if (rw == NULL || rw->rw_freemap != NULL)
@@ -518,7 +527,13 @@ hammer2_freemap_init(struct hammer2_dev *dev)
 	memset(fm, 0, sizeof(*fm));
 	fm->fm_dev = dev;
 	fm->fm_total = total;
-	fm->fm_floor = (vd->allocator_beg + FM_SEGMASK) & ~FM_SEGMASK;
+	/* Never below the boot and aux areas, whatever allocator_beg says. */
+	floor = vd->allocator_beg;
+	if (floor < vd->aux_end)
+		floor = vd->aux_end;
+	if (floor < vd->boot_end)
+		floor = vd->boot_end;
+	fm->fm_floor = (floor + FM_SEGMASK) & ~FM_SEGMASK;
 	fm->fm_nareas = (size_t)((total + HAMMER2_FREEMAP_LEVEL1_SIZE - 1) >>
 	    HAMMER2_FREEMAP_LEVEL1_RADIX);
 	fm->fm_leaves = hammer2_alloc(dev,

@@ -67,7 +67,7 @@ struct hammer2_fmnode {
 struct hammer2_freemap {
 	struct hammer2_dev	*fm_dev;
 	uint64_t		 fm_total;	/* bytes of the volume set */
-	hammer2_off_t		 fm_floor;	/* roundup(allocator_beg, 4 MiB) */
+	hammer2_off_t		 fm_floor;	/* roundup(allocator_beg, 4M) */
 	size_t			 fm_nareas;	/* 1 GiB areas, ceil(total) */
 	struct hammer2_fmleaf	**fm_leaves;	/* [fm_nareas], NULL: none */
 	struct hammer2_fmnode	*fm_nodes;
