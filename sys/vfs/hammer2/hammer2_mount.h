@@ -113,9 +113,11 @@ int hammer2_name_is_dot(const char *name, size_t len);
 int hammer2_dirent_find(struct hammer2_mount *mp, struct hammer2_ino *dino,
     const char *name, size_t len, struct hammer2_dirent *de,
     struct hammer2_chain **chainp);
+int hammer2_dirent_probe(struct hammer2_mount *mp, struct hammer2_ino *dino,
+    const char *name, size_t len, hammer2_key_t *keyp);
 int hammer2_dirent_insert(struct hammer2_mount *mp, struct hammer2_ino *dino,
-    const char *name, size_t len, hammer2_tid_t inum, uint8_t type,
-    hammer2_tid_t mtid);
+    const char *name, size_t len, const hammer2_key_t *keyp,
+    hammer2_tid_t inum, uint8_t type, hammer2_tid_t mtid);
 bool hammer2_dir_is_empty_rw(struct hammer2_ino *dino);
 int hammer2_dir_touch(struct hammer2_mount *mp, struct hammer2_ino *dino,
     hammer2_tid_t mtid);

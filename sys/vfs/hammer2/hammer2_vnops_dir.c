@@ -196,21 +196,68 @@ hammer2_dirent_pick_key(struct hammer2_ino *dino, hammer2_key_t h,
 }
 
 /*
+ * hammer2_dirent_probe - check that name is not in directory dino (a
+ * read-write mount's) and choose the key of a new entry for it, in one
+ * scan of its collision window.  Returns 0 with *keyp, EEXIST, ENOSPC
+ * (window full) or EIO.
+ */
+int
+hammer2_dirent_probe(struct hammer2_mount *mp, struct hammer2_ino *dino,
+    const char *name, size_t len, hammer2_key_t *keyp)
+{
+	hammer2_key_t h = hammer2_dirhash(name, len);
+	hammer2_key_t cursor = h, hend = h | HAMMER2_DIRHASH_LOMASK;
+	struct hammer2_dirent de;
+	struct hammer2_chain *ch;
+	bool gap = false;
+	int error;
+
+	error = hammer2_chain_lookup(dino->in_chain, h, hend, 0, &ch);
+	while (error == 0) {
+		error = hammer2_dirent_decode_rw(mp, ch, &de);
+		if (error == 0 && de.de_namlen == len &&
+		    memcmp(de.de_name, name, len) == 0)
+			error = EEXIST;
+		if (error != 0) {
+			hammer2_chain_drop(ch);
+			return (error);
+		}
+		if (!gap && ch->ch_bref.key == cursor)
+			cursor++;
+		else
+			gap = true;
+		error = hammer2_chain_next(dino->in_chain, ch, hend, 0, &ch);
+	}
+	if (error != ENOENT)
+		return (error);
+	if (!gap && cursor + 1 > hend)
+		return (ENOSPC);
+	*keyp = gap ? cursor : cursor + 1;
+	return (0);
+}
+
+/*
  * hammer2_dirent_insert - add entry name -> (inum, type) to directory
- * dino for transaction mtid.  The caller checked that the name is new.
- * Returns 0, ENOSPC (collision window full, or no space) or EIO.
+ * dino for transaction mtid, at *keyp (from hammer2_dirent_probe()) or,
+ * keyp NULL, at the key DragonFly's rule gives.  The caller checked that
+ * the name is new.  Returns 0, ENOSPC (collision window full, or no
+ * space) or EIO.
  */
 int
 hammer2_dirent_insert(struct hammer2_mount *mp, struct hammer2_ino *dino,
-    const char *name, size_t len, hammer2_tid_t inum, uint8_t type,
-    hammer2_tid_t mtid)
+    const char *name, size_t len, const hammer2_key_t *keyp,
+    hammer2_tid_t inum, uint8_t type, hammer2_tid_t mtid)
 {
 	struct hammer2_chain *ch;
 	hammer2_key_t key;
 	uint8_t methods;
-	int error;
+	int error = 0;
 
-	error = hammer2_dirent_pick_key(dino, hammer2_dirhash(name, len), &key);
+	if (keyp != NULL)
+		key = *keyp;
+	else
+		error = hammer2_dirent_pick_key(dino,
+		    hammer2_dirhash(name, len), &key);
 	if (error != 0)
 		return (error);
 	error = hammer2_chain_create(dino->in_chain, key, 0,

@@ -449,8 +449,10 @@ hammer2_file_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
 
 	if (end < off || end > HAMMER2_FILE_MAXBYTES)
 		return (EFBIG);
+	if (len == 0)
+		return (0);
 	error = hammer2_ino_modify(mp, ino, mtid);
-	if (error != 0 || len == 0)
+	if (error != 0)
 		return (error);
 	osize = ino->in_data->meta.size;
 	nsize = end > osize ? end : osize;

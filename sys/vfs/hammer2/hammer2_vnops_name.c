@@ -159,20 +159,14 @@ hammer2_dir_check_target(struct hammer2_ino *dino)
 	return (0);
 }
 
-/* Check that name is free in dino: 0, EEXIST or an error. */
+/* Check that name is free in dino and pick its key: 0, EEXIST, ... */
 static int
 hammer2_dir_check_free(struct hammer2_mount *mp, struct hammer2_ino *dino,
-    const char *name, size_t len)
+    const char *name, size_t len, hammer2_key_t *keyp)
 {
-	struct hammer2_dirent de;
-	int error;
-
 	if (hammer2_name_is_dot(name, len) != 0)
 		return (EEXIST);
-	error = hammer2_dirent_find(mp, dino, name, len, &de, NULL);
-	if (error == 0)
-		return (EEXIST);
-	return (error == ENOENT ? 0 : error);
+	return (hammer2_dirent_probe(mp, dino, name, len, keyp));
 }
 
 static int
@@ -209,6 +203,7 @@ hammer2_vop_create(struct hammer2_mount *mp, hammer2_tid_t dinum,
     const char *target, size_t target_len, struct hammer2_vattr *vap)
 {
 	struct hammer2_ino dino, nino;
+	hammer2_key_t key = 0;
 	hammer2_tid_t mtid;
 	int error;
 
@@ -220,7 +215,7 @@ hammer2_vop_create(struct hammer2_mount *mp, hammer2_tid_t dinum,
 		return (error);
 	error = hammer2_dir_check_target(&dino);
 	if (error == 0)
-		error = hammer2_dir_check_free(mp, &dino, name, len);
+		error = hammer2_dir_check_free(mp, &dino, name, len, &key);
 	if (error != 0)
 		goto out;
 	/* Commit point: only ENOSPC/EIO below. */
@@ -229,7 +224,7 @@ hammer2_vop_create(struct hammer2_mount *mp, hammer2_tid_t dinum,
 	    &nino);
 	if (error != 0)
 		goto out;
-	error = hammer2_dirent_insert(mp, &dino, name, len, nino.in_inum,
+	error = hammer2_dirent_insert(mp, &dino, name, len, &key, nino.in_inum,
 	    va->va_type, mtid);
 	if (error == 0)
 		error = hammer2_dir_touch(mp, &dino, mtid);
@@ -254,6 +249,7 @@ hammer2_vop_link(struct hammer2_mount *mp, hammer2_tid_t inum,
     struct hammer2_vattr *vap)
 {
 	struct hammer2_ino dino, ino;
+	hammer2_key_t key = 0;
 	hammer2_tid_t mtid;
 	int error;
 
@@ -275,12 +271,12 @@ hammer2_vop_link(struct hammer2_mount *mp, hammer2_tid_t inum,
 	if (error == 0)
 		error = hammer2_dir_check_target(&dino);
 	if (error == 0)
-		error = hammer2_dir_check_free(mp, &dino, name, len);
+		error = hammer2_dir_check_free(mp, &dino, name, len, &key);
 	if (error != 0)
 		goto out;
 	/* Commit point: only ENOSPC/EIO below. */
 	mtid = hammer2_mnt_mtid(mp);
-	error = hammer2_dirent_insert(mp, &dino, name, len, inum,
+	error = hammer2_dirent_insert(mp, &dino, name, len, &key, inum,
 	    ino.in_data->meta.type, mtid);
 	if (error == 0)
 		error = hammer2_ino_modify(mp, &ino, mtid);

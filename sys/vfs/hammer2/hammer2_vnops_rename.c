@@ -175,7 +175,7 @@ hammer2_rename_apply(struct hammer2_mount *mp, struct hammer2_rename *rn,
 	hammer2_tid_t mtid = hammer2_mnt_mtid(mp);
 	int error;
 
-	error = hammer2_dirent_insert(mp, rn->rn_tdir, tname, tlen,
+	error = hammer2_dirent_insert(mp, rn->rn_tdir, tname, tlen, NULL,
 	    rn->rn_sde.de_inum, rn->rn_sde.de_type, mtid);
 	if (error != 0)
 		return (error);
