@@ -666,6 +666,80 @@ out:
 	return (rc);
 }
 
+/*
+ * A 2 TiB sparse volume: leaves far apart (made by marking blocks) sit
+ * under level-2 nodes under one level-3 root node (keybits 46); every
+ * block of each level rotates on its own; the tree reloads.
+ */
+static int
+case_huge(void)
+{
+	char path[1024];
+	struct hammer2_dev *dev;
+	const struct hammer2_blockref *b;
+	hammer2_off_t far[3] = { 3 * GIB + 8 * MIB, 700 * GIB + 12 * MIB,
+	    2047 * GIB + 64 * MIB };
+	hammer2_off_t root0;
+	int i, rc = 1;
+
+	img_path(path, sizeof(path), "huge");
+	if (mkimg(path, "2t") || (dev = t_open(path)) == NULL)
+		return (1);
+	for (i = 0; i < 3; i++)
+		if (hammer2_freemap_mark(dev, far[i] | 16) != 0) {
+			why("mark 0x%jx", (uintmax_t)far[i]);
+			goto out;
+		}
+	if (t_commit(dev))
+		goto out;
+	b = &dev->d_voldata.freemap_blockset.blockref[0];
+	if (b->type != HAMMER2_BREF_TYPE_FREEMAP_NODE || b->keybits != 46 ||
+	    dev->d_voldata.freemap_blockset.blockref[1].type != 0) {
+		why("root: type %d keybits %d", b->type, b->keybits);
+		goto out;
+	}
+	/* Level 3 at key 0: slot 1 + 5*0 + 2 of the first segment. */
+	if (b->data_off != (0x30000 | 15)) {
+		why("level-3 node at 0x%jx", (uintmax_t)b->data_off);
+		goto out;
+	}
+	root0 = b->data_off;
+	t_close(dev);
+	dev = NULL;
+	if (fsck_ok(path) || (dev = t_open(path)) == NULL)
+		goto out;
+	for (i = 0; i < 3; i++)
+		if (t_gstate(dev, far[i]) != HAMMER2_FREEMAP_ALLOCATED ||
+		    t_gstate(dev, far[i] + 65536) != HAMMER2_FREEMAP_FREE) {
+			why("block 0x%jx not reloaded", (uintmax_t)far[i]);
+			goto out;
+		}
+	/* A change in the last area moves its leaf, its nodes and the root. */
+	if (hammer2_freemap_mark(dev, (far[2] + 65536) | 16) != 0 ||
+	    t_commit(dev))
+		goto out;
+	if (dev->d_voldata.freemap_blockset.blockref[0].data_off !=
+	    root0 + 5 * 0x10000) {
+		why("root did not rotate");
+		goto out;
+	}
+	t_close(dev);
+	dev = NULL;
+	if (fsck_ok(path) || (dev = t_open(path)) == NULL)
+		goto out;
+	if (t_gstate(dev, far[2] + 65536) != HAMMER2_FREEMAP_ALLOCATED ||
+	    t_gstate(dev, far[1]) != HAMMER2_FREEMAP_ALLOCATED) {
+		why("second commit not reloaded");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dev != NULL)
+		t_close(dev);
+	unlink(path);
+	return (rc);
+}
+
 /* Blocks handed out since the last commit can be given back. */
 static int
 case_free_uncommitted(void)
@@ -1763,6 +1837,7 @@ main(int argc, char **argv)
 	report("freemap_free_uncommitted", case_free_uncommitted());
 	report("freemap_big_5g_nodes", case_big());
 	report("freemap_growfs", case_growfs());
+	report("freemap_huge_2t_levels", case_huge());
 #ifdef H2_FM_HAVE_FLUSH
 	report("freemap_chain_bulkfree_growfs", case_chain());
 #else
