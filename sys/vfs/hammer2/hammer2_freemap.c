@@ -74,6 +74,8 @@ CTASSERT(sizeof(((struct hammer2_fmleaf *)0)->fl_bmap) ==
 /*
  * ---------------------------------------------------------------------
  * A set of uint64 keys (0 is never a key: no block lives at offset 0).
+ * Locking, for all of them: the caller serialises use of the set; none
+ * blocks.
  */
 
 static size_t
@@ -82,6 +84,7 @@ hammer2_u64set_slot(uint64_t key, size_t cap)
 	return ((size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1));
 }
 
+/* hammer2_u64set_has - is key in the set? */
 bool
 hammer2_u64set_has(const struct hammer2_u64set *s, uint64_t key)
 {
@@ -169,6 +172,7 @@ hammer2_u64set_del(struct hammer2_u64set *s, uint64_t key)
 	return (true);
 }
 
+/* hammer2_u64set_free - release the table; the set is empty again. */
 void
 hammer2_u64set_free(struct hammer2_dev *dev, struct hammer2_u64set *s)
 {
@@ -181,6 +185,10 @@ hammer2_u64set_free(struct hammer2_dev *dev, struct hammer2_u64set *s)
  * Bitmaps and leaves.
  */
 
+/*
+ * hammer2_freemap_get - the dev's freemap, NULL before
+ * hammer2_freemap_init.  Locking: none needed.
+ */
 struct hammer2_freemap *
 hammer2_freemap_get(struct hammer2_dev *dev)
 {
@@ -193,6 +201,7 @@ hammer2_freemap_get(struct hammer2_dev *dev)
  * Bytes the freemap covers: total_size (v2) or volu_size (v1), never
  * more than volu_size (single-volume sets only; mount checked that
  * volu_size fits the device, nobody checked total_size).
+ * Locking: none needed.
  */
 uint64_t
 hammer2_freemap_total(const struct hammer2_volume_data *vd)
@@ -202,6 +211,10 @@ hammer2_freemap_total(const struct hammer2_volume_data *vd)
 	return (t < vd->volu_size ? t : vd->volu_size);
 }
 
+/*
+ * hammer2_freemap_gstate/_gset - the 2-bit state of granule g (0..255)
+ * of a segment (§15.2 addressing).  Locking: the caller's.
+ */
 int
 hammer2_freemap_gstate(const struct hammer2_bmap_data *bm, unsigned g)
 {
@@ -218,7 +231,10 @@ hammer2_freemap_gset(struct hammer2_bmap_data *bm, unsigned g, int state)
 	*w = (*w & ~(3ULL << sh)) | ((uint64_t)state << sh);
 }
 
-/* May the allocator hand out anything in the segment at seg_base? */
+/*
+ * hammer2_freemap_seg_usable - may the allocator hand out anything in the
+ * segment at seg_base (§15.5's three rules)?  Locking: the caller's.
+ */
 bool
 hammer2_freemap_seg_usable(const struct hammer2_freemap *fm,
     hammer2_off_t seg_base)
@@ -315,6 +331,8 @@ hammer2_leaf_init(struct hammer2_freemap *fm, struct hammer2_fmleaf *leaf)
 /*
  * hammer2_freemap_leaf - the leaf of a 1 GiB area, created (§15.5) if it
  * does not exist.  Returns NULL with *errorp = ENOMEM on a shortage.
+ *
+ * Locking: the caller serialises use of the dev.  Does not block.
  */
 struct hammer2_fmleaf *
 hammer2_freemap_leaf(struct hammer2_freemap *fm, size_t area, int *errorp)
@@ -568,7 +586,11 @@ hammer2_freemap_init(struct hammer2_dev *dev)
 	return (0);
 }
 
-/* hammer2_freemap_fini - drop the in-memory freemap (nothing written). */
+/*
+ * hammer2_freemap_fini - drop the in-memory freemap (nothing written).
+ *
+ * Locking: the caller serialises use of the dev.  Does not block.
+ */
 void
 hammer2_freemap_fini(struct hammer2_dev *dev)
 {
@@ -584,6 +606,8 @@ hammer2_freemap_fini(struct hammer2_dev *dev)
  * hammer2_freemap_resize - cover new_total bytes (growfs): more areas,
  * and the segments of existing leaves between the old and the new end
  * become free.  Returns 0 or ENOMEM; never shrinks.
+ *
+ * Locking: the caller serialises use of the dev.  Does not block.
  */
 int
 hammer2_freemap_resize(struct hammer2_freemap *fm, uint64_t new_total)
