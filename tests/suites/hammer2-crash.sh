@@ -163,7 +163,7 @@ crash_workload()
 	[ "$(cat "$T/load.rc")" = 0 ] || return 1
 	"$B/fsck_hammer2" -q "$T/load.img" || return 1
 	timeout "$TMO" "$B/h2_crashreplay.asan" -F "$B/fsck_hammer2" \
-	    -n 500 -r 3 -k "$T/keep" "$T/base.img" "$T/load.log" \
+	    -n 400 -r 3 -k "$T/keep" "$T/base.img" "$T/load.log" \
 	    "$T/work.img" >"$T/out" 2>&1
 	rc=$?
 	tail -n 60 "$T/out"

@@ -14,8 +14,10 @@
  * in the directories d1 and d2, hard links included.  Each step is one
  * of: write (random bytes, zeros or a copy of another file's block, for
  * dedup), truncate (shrink or extend), create, link, unlink, rename
- * (within or across directories, over an existing name or not), fsync
- * of a file, or a whole commit (hammer2_vfs_sync).  The device is opened
+ * (within or across directories, over an existing name or not), a new
+ * compression and check method (none, autozero, LZ4, zlib; none,
+ * CRC32C, xxhash64, SHA-192), fsync of a file, or a whole commit
+ * (hammer2_vfs_sync).  The device is opened
  * through h2_host_open(), so $H2_WLOG records it; markers go in order:
  *   DIRTY /path        before an operation changes what path shows;
  *   FILE /path n hash  after hammer2_vop_fsync() of the file (and of
@@ -49,7 +51,7 @@
 #define CL_NINODES	8
 #define CL_NDIRS	3		/* root, d1, d2 */
 #define CL_NNAMES	16
-#define CL_MAX_BYTES	(256 * 1024)
+#define CL_MAX_BYTES	(1024 * 1024)	/* 16 blocks: indirect blocks */
 #define CL_MAX_WRITE	(70 * 1024)
 #define CL_BLOCK_BYTES	65536
 #define CL_SMALL_BYTES	512
@@ -362,6 +364,30 @@ cl_op_rename(struct cl *l)
 	l->l_names[td][tn].n_ever = true;
 }
 
+/* New data of a file gets another compression and check method. */
+static void
+cl_op_methods(struct cl *l)
+{
+	static const uint8_t comps[] = { HAMMER2_COMP_NONE,
+	    HAMMER2_COMP_AUTOZERO, HAMMER2_COMP_LZ4, HAMMER2_COMP_ZLIB };
+	static const uint8_t checks[] = { HAMMER2_CHECK_NONE,
+	    HAMMER2_CHECK_ISCSI32, HAMMER2_CHECK_XXHASH64,
+	    HAMMER2_CHECK_SHA192 };
+	struct hammer2_vattr va, got;
+	int i, error;
+
+	if ((i = cl_pick_inode(l)) < 0)
+		return;
+	memset(&va, 0, sizeof(va));
+	va.va_comp_algo = comps[cl_rand(l) % sizeof(comps)];
+	va.va_check_algo = checks[cl_rand(l) % sizeof(checks)];
+	cl_dirty_inode(l, i);	/* contents stay; the inode changes */
+	error = hammer2_vop_setattr(l->l_mp, l->l_ino[i].i_inum, &va,
+	    HAMMER2_VA_COMP | HAMMER2_VA_CHECK, &got);
+	if (error != 0)
+		cl_die(l, "setattr comp/check", error);
+}
+
 /* fsync a file and its directory; then its name and contents are durable. */
 static void
 cl_op_fsync(struct cl *l)
@@ -412,7 +438,7 @@ cl_step(struct cl *l)
 		cl_op_write, cl_op_write, cl_op_write, cl_op_write,
 		cl_op_truncate, cl_op_link, cl_op_unlink, cl_op_unlink,
 		cl_op_rename, cl_op_rename, cl_op_fsync, cl_op_fsync,
-		cl_op_sync,
+		cl_op_sync, cl_op_methods,
 	};
 
 	ops[cl_rand(l) % (sizeof(ops) / sizeof(ops[0]))](l);
