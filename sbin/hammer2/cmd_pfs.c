@@ -113,8 +113,11 @@ snapshot_run(const char *path, const char *src, const char *name)
 	error = hammer2_pfs_snapshot(dev, src, name, &ids);
 	if (error == ENOENT)
 		h2cmd_pfs_error(path, src, error);
-	else if (error != 0)
+	else if (error == EEXIST || error == EINVAL)
 		h2cmd_pfs_error(path, name, error);
+	else if (error != 0)
+		fprintf(stderr, "hammer2: %s: snapshot of PFS \"%s\" as \"%s\": %s\n",
+		    path, src, name, strerror(error));
 	else
 		h2cmd_count_report(&c, "snapshot");
 	if (error == 0)

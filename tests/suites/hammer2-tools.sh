@@ -547,6 +547,40 @@ else
 	skip hammer2_tools_crash_safe "h2_crashreplay.asan not built"
 fi
 
+# A damaged PFS root (one flipped byte in DATA's root inode of tiny.img,
+# format §19.4): every command that needs it fails cleanly and commits
+# nothing (bulkfree commits the unchanged state before its walk, so only
+# the others are compared byte for byte); a command that does not need
+# it still works, and fsck then finds the one old problem only.
+damaged_root()
+{
+	I=$T/bad.img
+	cp --sparse=always "$H2_FIXDIR/tiny.img" "$I" || return 1
+	printf '\377' | dd of="$I" bs=1 seek=$((0x1870c00 + 0x300)) conv=notrunc 2>/dev/null
+	sha=$(sha256sum <"$I")
+	_rc=0
+	for c in "snapshot $I@DATA S" "setcomp $I@DATA lz4 /" "dedup $I@DATA" \
+	    "pfs-delete $I DATA" "-v info $I"; do
+		# shellcheck disable=SC2086
+		expect_fail 'check code mismatch' "$H2" $c || _rc=1
+	done
+	[ "$(sha256sum <"$I")" = "$sha" ] || { echo "image changed"; _rc=1; }
+	for c in "bulkfree $I" "cleanup $I"; do
+		# shellcheck disable=SC2086
+		expect_fail 'check code mismatch' "$H2" $c || _rc=1
+	done
+	"$H2" pfs-create "$I" NEW || _rc=1
+	"$B/fsck_hammer2" "$I" >"$T/fsck.out" 2>&1
+	tail -2 "$T/fsck.out"
+	grep -q ': 1 problem$' "$T/fsck.out" || _rc=1
+	return $_rc
+}
+if [ -n "$SHARED" ] && h2_fixture tiny >/dev/null; then
+	check hammer2_tools_damaged_pfs_root damaged_root
+else
+	skip hammer2_tools_damaged_pfs_root "../shared absent"
+fi
+
 # --- DragonFly-made images ------------------------------------------------
 fixture_snapshot()
 {
