@@ -115,7 +115,6 @@ cmd_setmethod(const char *image, int what, const char *algo, int ac,
     char **av)
 {
 	struct hammer2_dev *dev;
-	struct hammer2_pfs pmp;
 	char *path, *label;
 	int error, value;
 
@@ -132,7 +131,7 @@ cmd_setmethod(const char *image, int what, const char *algo, int ac,
 		return (1);
 	error = h2cmd_open_rw(path, &dev);
 	if (error == 0) {
-		error = hammer2_pfs_open(dev, label, &pmp);
+		error = hammer2_pfs_exists(dev, label);
 		if (error != 0)
 			h2cmd_pfs_error(path, label, error);
 		else

@@ -569,7 +569,8 @@ damaged_root()
 		# shellcheck disable=SC2086
 		expect_fail 'check code mismatch' "$H2" $c || _rc=1
 	done
-	"$H2" pfs-create "$I" NEW || _rc=1
+	"$H2" pfs-create "$I" NEW && "$H2" setcomp "$I@NEW" zlib / &&
+	    "$H2" dedup "$I@NEW" || _rc=1
 	"$B/fsck_hammer2" "$I" >"$T/fsck.out" 2>&1
 	tail -2 "$T/fsck.out"
 	grep -q ': 1 problem$' "$T/fsck.out" || _rc=1

@@ -66,7 +66,7 @@ hammer2_pfs_tid(struct hammer2_dev *dev, const struct hammer2_chain *chain)
 }
 
 /* Commit if anything is waiting to be committed. */
-static int
+int
 hammer2_pfs_commit_pending(struct hammer2_dev *dev)
 {
 	struct hammer2_rw *rw = dev->d_rw;
@@ -107,6 +107,38 @@ hammer2_pfs_sroot(struct hammer2_dev *dev, struct hammer2_chain **srootp)
 	return (error);
 }
 
+/*
+ * hammer2_pfs_view - a read-side view of the PFS whose root chain (with
+ * its inode loaded) is chain, as committed: pending changes are
+ * committed first, so the root's blockset names committed blocks only.
+ * Unlike hammer2_pfs_open() it does not read the other PFS roots, so a
+ * damaged neighbour does not matter.  Returns 0, EIO or the commit's
+ * error.
+ */
+int
+hammer2_pfs_view(struct hammer2_dev *dev, struct hammer2_chain *chain,
+    struct hammer2_pfs *pmp)
+{
+	struct hammer2_inode *ip = &pmp->pmp_iroot;
+	int error;
+
+	error = hammer2_pfs_commit_pending(dev);
+	if (error != 0)
+		return (error);
+	memset(pmp, 0, sizeof(*pmp));
+	pmp->pmp_dev = dev;
+	ip->ino_bref = chain->ch_bref;
+	memcpy(&ip->ino_data, chain->ch_data, sizeof(ip->ino_data));
+	ip->ino_pmp = pmp;
+	if (ip->ino_data.meta.type != HAMMER2_OBJTYPE_DIRECTORY ||
+	    !hammer2_inode_has_blockset(ip)) {
+		hammer2_log(dev, "hammer2: PFS root at 0x%016jx is not a directory",
+		    (uintmax_t)chain->ch_bref.data_off);
+		return (EIO);
+	}
+	return (0);
+}
+
 static bool
 hammer2_pfs_chain_is(const struct hammer2_chain *chain, const char *label,
     size_t len)
@@ -142,6 +174,30 @@ hammer2_pfs_find(struct hammer2_chain *sroot, const char *label,
 		error = hammer2_chain_next(sroot, chain,
 		    h | HAMMER2_DIRHASH_LOMASK, 0, &chain);
 	}
+	return (error);
+}
+
+/*
+ * hammer2_pfs_exists - 0 if the PFS labelled label exists, ENOENT if not,
+ * EINVAL for a bad label, or the error reading the super-root.
+ *
+ * Locking: the caller serialises use of the dev.
+ */
+int
+hammer2_pfs_exists(struct hammer2_dev *dev, const char *label)
+{
+	struct hammer2_chain *sroot, *chain;
+	int error;
+
+	if (!hammer2_pfs_label_is_valid(label))
+		return (EINVAL);
+	error = hammer2_pfs_sroot(dev, &sroot);
+	if (error != 0)
+		return (error);
+	error = hammer2_pfs_find(sroot, label, &chain);
+	if (error == 0)
+		hammer2_chain_drop(chain);
+	hammer2_chain_drop(sroot);
 	return (error);
 }
 

@@ -86,6 +86,9 @@ struct hammer2_pfs_dedup_stats {
  * at the next bulkfree.
  *
  * hammer2_pfs_usage: space accounting of the committed PFS root ip.
+ *
+ * hammer2_pfs_exists: 0 or ENOENT (through the chain layer: only the
+ * label's hash window of the super-root is read).
  */
 int hammer2_pfs_create(struct hammer2_dev *dev, const char *label,
     int pfs_type, const struct hammer2_pfs_ids *ids);
@@ -99,6 +102,7 @@ int hammer2_pfs_dedup(struct hammer2_dev *dev, const char *label,
 int hammer2_pfs_usage(struct hammer2_dev *dev,
     const struct hammer2_inode *iroot, struct hammer2_pfs_usage *usage);
 bool hammer2_pfs_label_is_valid(const char *label);
+int hammer2_pfs_exists(struct hammer2_dev *dev, const char *label);
 
 /* Shared by hammer2_pfs*.c only. */
 struct hammer2_chain;
@@ -119,5 +123,8 @@ hammer2_tid_t hammer2_pfs_tid(struct hammer2_dev *dev,
 int hammer2_pfs_sroot(struct hammer2_dev *dev, struct hammer2_chain **srootp);
 int hammer2_pfs_find(struct hammer2_chain *sroot, const char *label,
     struct hammer2_chain **chainp);
+int hammer2_pfs_commit_pending(struct hammer2_dev *dev);
+int hammer2_pfs_view(struct hammer2_dev *dev, struct hammer2_chain *chain,
+    struct hammer2_pfs *pmp);
 
 #endif /* !_VFS_HAMMER2_HAMMER2_PFS_H_ */

@@ -252,7 +252,7 @@ hammer2_dedup_run(struct hammer2_dedup *dd, const char *label)
 	if (error != 0)
 		return (error);
 	pmp = hammer2_alloc(dd->dd_dev, sizeof(*pmp));
-	error = pmp == NULL ? ENOMEM : hammer2_pfs_open(dd->dd_dev, label, pmp);
+	error = pmp == NULL ? ENOMEM : hammer2_pfs_view(dd->dd_dev, pchain, pmp);
 	if (error == 0)
 		error = hammer2_tree_scan(dd->dd_dev,
 		    pmp->pmp_iroot.ino_data.u.blockset.blockref,

@@ -234,7 +234,7 @@ hammer2_pfs_setmethod(struct hammer2_dev *dev, const char *label,
 	error = hammer2_pfs_find(sroot, label, &sm->sm_pchain);
 	hammer2_chain_drop(sroot);
 	if (error == 0)
-		error = hammer2_pfs_open(dev, label, &sm->sm_pmp);
+		error = hammer2_pfs_view(dev, sm->sm_pchain, &sm->sm_pmp);
 	if (error == 0)
 		error = hammer2_path_lookup(&sm->sm_pmp,
 		    strcmp(path, ".") == 0 ? "" : path, &sm->sm_top);
