@@ -1253,8 +1253,67 @@ hammer2_chain_array_is_empty(struct hammer2_chain *node)
 }
 
 /*
+ * An unreferenced indirect block left with a single entry hands that
+ * entry to its parent and goes away (when the entry lies inside the
+ * block's range, so the parent's order cannot break).
+ */
+static void
+hammer2_chain_collapse(struct hammer2_chain *ind, hammer2_tid_t mtid)
+{
+	struct hammer2_chain *gp = ind->ch_parent, *kid;
+	struct hammer2_chain_priv *ip = ind->ch_priv, *gpp;
+	struct hammer2_blockref *base, *gbase, *b = NULL;
+	int count, gcount, i, one = -1, slot;
+
+	if (gp == NULL || ind->ch_refs != 0 ||
+	    ind->ch_bref.type != HAMMER2_BREF_TYPE_INDIRECT ||
+	    (ind->ch_flags & HAMMER2_CHF_VROOT) ||
+	    hammer2_chain_array(ind, &base, &count) != 0 ||
+	    hammer2_chain_array(gp, &gbase, &gcount) != 0)
+		return;
+	for (i = 0; i < count; i++) {
+		if (hammer2_chain_slot_bref(ind, base, i)->type ==
+		    HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		if (one >= 0)
+			return;
+		one = i;
+	}
+	if (one < 0)
+		return;
+	b = hammer2_chain_slot_bref(ind, base, one);
+	if (b->key < ind->ch_bref.key ||
+	    hammer2_bref_key_end(b) > hammer2_bref_key_end(&ind->ch_bref))
+		return;
+	gpp = gp->ch_priv;
+	slot = ip->cp_slot;
+	if (slot >= gcount || gpp->cp_kids == NULL || gpp->cp_kids[slot] != ind)
+		return;
+	kid = ip->cp_kids != NULL ? ip->cp_kids[one] : NULL;
+	gbase[slot] = *b;
+	if (kid != NULL) {
+		ip->cp_kids[one] = NULL;
+		ip->cp_nkids--;
+		kid->ch_parent = gp;
+		kid->ch_priv->cp_slot = slot;
+		kid->ch_priv->cp_depth = gpp->cp_depth + 1;
+		gpp->cp_kids[slot] = kid;
+	} else {
+		gpp->cp_kids[slot] = NULL;
+		gpp->cp_nkids--;
+	}
+	ind->ch_parent = NULL;
+	hammer2_chain_kill_tree(ind);
+	hammer2_chain_free(ind);
+	if (mtid > gp->ch_bref.modify_tid)
+		gp->ch_bref.modify_tid = mtid;
+	hammer2_chain_mark_update(gp);
+}
+
+/*
  * hammer2_chain_delete - see hammer2_chain.h.  Indirect blocks left
- * empty are removed too.  Returns 0, EROFS, EINVAL or ENOENT.
+ * empty are removed too, those left with one entry are folded into their
+ * parent.  Returns 0, EROFS, EINVAL or ENOENT.
  */
 int
 hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid)
@@ -1286,6 +1345,7 @@ hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid)
 		hammer2_chain_kill_tree(chain);
 		hammer2_chain_free(chain);
 	}
+	hammer2_chain_collapse(parent, mtid);
 	return (0);
 }
 
