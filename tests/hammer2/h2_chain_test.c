@@ -1906,6 +1906,88 @@ scenario_recover(void)
 	return (0);
 }
 
+/*
+ * Device write errors: a failed data write is EIO and changes nothing
+ * (the transaction goes on); a failed write inside a commit is EIO,
+ * sticky, and the image keeps the previous commit.
+ */
+static int
+scenario_ioerr(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file, *c;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+	uint8_t *buf = malloc(BLK);
+	hammer2_off_t before;
+	int i;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	wrap_install(dev);
+	build_base(dev, m, 200, 10);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	file = pfs != NULL ? file_get(pfs, false) : NULL;
+	if (file == NULL)
+		return (1);
+	/* A data write that fails leaves the leaf as it was. */
+	CHECK_ERR(hammer2_chain_lookup(file, data_off(3), data_off(3), 0, &c),
+	    0);
+	if (c == NULL)
+		return (1);
+	before = c->ch_bref.data_off;
+	wrap_limit = wrap_writes;
+	wrap_fail = 1;
+	dev->d_quiet = 1;
+	CHECK_ERR(hammer2_chain_write_data(c, buf, 4000,
+	    HAMMER2_ENC_CHECK(HAMMER2_CHECK_XXHASH64), next_mtid++), EIO);
+	CHECK(c->ch_bref.data_off == before);
+	wrap_limit = -1;
+	hammer2_chain_drop(c);
+	CHECK_ERR(data_put(file, 3, 2, buf), 0);
+	m->m_data_gen[3] = 2;
+	for (i = 200; i < 260; i++) {
+		CHECK_ERR(ino_create(pfs, i, 1), 0);
+		m->m_ino_gen[i] = 1;
+	}
+	hammer2_chain_drop(file);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_flush(dev), 0);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m, "data write error");
+
+	/* A commit whose 5th write fails. */
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	wrap_install(dev);
+	dev->d_quiet = 1;
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (1);
+	for (i = 260; i < 400; i++)
+		CHECK_ERR(ino_create(pfs, i, 1), 0);
+	wrap_limit = wrap_writes + 4;
+	wrap_fail = 1;
+	CHECK_ERR(hammer2_flush(dev), EIO);
+	wrap_limit = -1;
+	CHECK_ERR(hammer2_flush(dev), EIO);
+	CHECK_ERR(ino_create(pfs, 401, 1), EIO);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	CHECK_ERR(hammer2_rw_unmount(dev), EIO);
+	h2_host_close(dev);
+	verify_all(m, "commit write error");
+	free(buf);
+	free(m);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1924,6 +2006,7 @@ main(int argc, char **argv)
 		{ "random", scenario_random },
 		{ "share", scenario_share },
 		{ "recover", scenario_recover },
+		{ "ioerr", scenario_ioerr },
 	};
 	size_t i;
 	int rc = 2;
