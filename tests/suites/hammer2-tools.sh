@@ -190,6 +190,18 @@ snapshot_keeps()
 }
 check hammer2_tools_snapshot_keeps_contents snapshot_keeps
 
+# Snapshot of a mounted PFS through the core (as an ioctl would): the
+# writes after it, through the same mount, stay out of it.
+snapshot_mounted()
+{
+	I=$T/sm.img
+	newfs "$I" || return 1
+	"$HL" snapmounted "$I@DATA" f 200000 5 SNAP && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@SNAP" f)" = "$(gensum 200000 5) 200000" ] &&
+	    [ "$("$HL" sum "$I@DATA" f)" = "$(gensum 200000 6) 200000" ]
+}
+check hammer2_tools_snapshot_of_mounted_pfs snapshot_mounted
+
 snapshot_fields()
 {
 	"$H2" show "$T/s.img" >"$T/show.out" || return 1

@@ -20,6 +20,9 @@
  *
  * Every action commits (hammer2_flush) before it returns, so on success
  * the change is on the media; on failure the last commit is intact.
+ * On a dev with a mounted PFS (hammer2_vnops.h), sync the mount first
+ * (hammer2_vfs_sync): the vnops layer may hold data not yet in chains,
+ * which a snapshot would otherwise miss.
  *
  * Random identifiers (pfs_clid, pfs_fsid) come from the caller: the core
  * has no entropy source of its own.

@@ -17,6 +17,11 @@
  *   h2_tools_helper sum image@PFS path     (read-only core)
  *       prints "<fnv1a-64 hex> <size>"
  *   h2_tools_helper gen bytes seed [block]  the same data on stdout
+ *   h2_tools_helper snapmounted image@PFS name bytes seed snap
+ *       on a mounted PFS (what a snapshot ioctl would do): put a file,
+ *       sync the mount, snapshot through the core on the same dev, then
+ *       overwrite the file (seed + 1) through the still mounted PFS and
+ *       unmount; the snapshot must keep the first contents
  *
  * Every command exits 0 on success, 1 with a message otherwise.
  *
@@ -29,6 +34,7 @@
 #include <string.h>
 
 #include "libhammer2.h"
+#include "hammer2_pfs.h"
 #include "hammer2_vnops.h"
 
 /* clang-format off */
@@ -171,6 +177,51 @@ cmd_rm(const char *image, const char *name)
 	return (error != 0);
 }
 
+static int
+cmd_snapmounted(const char *image, const char *name, uint64_t bytes,
+    uint64_t seed, const char *snap)
+{
+	struct hammer2_vattr va, vap;
+	struct hammer2_pfs_ids ids;
+	struct hammer2_mount *mp;
+	struct hammer2_dev *dev;
+	char *path, *label;
+	int error;
+
+	if (h2_split_image_label(image, &path, &label) != 0)
+		return (1);
+	memset(&ids, 0, sizeof(ids));
+	ids.pi_clid.bytes[0] = (uint8_t)seed;
+	ids.pi_fsid.bytes[0] = (uint8_t)(seed + 1);
+	error = open_mount(image, &dev, &mp);
+	if (error != 0)
+		goto out;
+	memset(&va, 0, sizeof(va));
+	va.va_type = HAMMER2_OBJTYPE_REGFILE;
+	va.va_mode = HELPER_FILE_MODE;
+	error = hammer2_vop_create(mp, hammer2_vfs_root(mp), name, strlen(name),
+	    &va, NULL, 0, &vap);
+	if (error == 0)
+		error = put_data(mp, vap.va_inum, bytes, seed, 0);
+	/* The vnops layer may hold the tail block: sync, as an ioctl would. */
+	if (error == 0)
+		error = hammer2_vfs_sync(mp);
+	if (error == 0)
+		error = hammer2_pfs_snapshot(dev, label, snap, &ids);
+	/* Changes after the snapshot must not reach it. */
+	if (error == 0)
+		error = put_data(mp, vap.va_inum, bytes, seed + 1, 0);
+	if (error != 0)
+		fprintf(stderr, "h2_tools_helper: snapmounted: %s\n",
+		    strerror(error));
+	if (close_mount(dev, mp) != 0)
+		error = EIO;
+out:
+	free(path);
+	free(label);
+	return (error != 0);
+}
+
 static uint64_t
 fnv(uint64_t h, const uint8_t *p, size_t len)
 {
@@ -278,12 +329,16 @@ main(int argc, char **argv)
 		return (cmd_rm(argv[2], argv[3]));
 	if (argc == 4 && strcmp(argv[1], "sum") == 0)
 		return (cmd_sum(argv[2], argv[3]));
+	if (argc == 7 && strcmp(argv[1], "snapmounted") == 0)
+		return (cmd_snapmounted(argv[2], argv[3], num(argv[4]),
+		    num(argv[5]), argv[6]));
 	if (argc >= 4 && argc <= 5 && strcmp(argv[1], "gen") == 0)
 		return (cmd_gen(num(argv[2]), num(argv[3]),
 		    argc == 5 ? num(argv[4]) : 0));
 	fprintf(stderr, "usage: h2_tools_helper put image@PFS name bytes seed [block]\n"
 	    "       h2_tools_helper rm image@PFS name\n"
 	    "       h2_tools_helper sum image@PFS path\n"
-	    "       h2_tools_helper gen bytes seed [block]\n");
+	    "       h2_tools_helper gen bytes seed [block]\n"
+	    "       h2_tools_helper snapmounted image@PFS name bytes seed snap\n");
 	return (1);
 }
