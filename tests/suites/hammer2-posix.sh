@@ -258,3 +258,24 @@ if h2_mount -o rw; then
 else
 	fail hammer2_fsck_after_kill "mount failed"
 fi
+
+# -o rw on a read-only device fails, saying why, and mounts nothing.
+rw_refused()
+{
+	_out=$(timeout 20 "$MOUNT_H2" -o rw "$1" "$MNT" 2>&1)
+	_rc=$?
+	echo "exit $_rc: $_out"
+	if mountpoint -q "$MNT"; then
+		fusermount3 -u "$MNT"
+		return 1
+	fi
+	[ $_rc -ne 0 ] && printf '%s\n' "$_out" |
+	    grep -q -e 'Read-only file system' -e 'Permission denied'
+}
+LOOPDEV=
+if LOOPDEV=$(losetup -f --show -r "$IMG" 2>/dev/null) && [ -b "$LOOPDEV" ]; then
+	check hammer2_rw_refuses_readonly_device rw_refused "$LOOPDEV"
+	losetup -d "$LOOPDEV"
+else
+	skip hammer2_rw_refuses_readonly_device "no read-only loop device"
+fi
