@@ -218,6 +218,20 @@ snapshot_fields()
 }
 check hammer2_tools_snapshot_root_fields snapshot_fields
 
+# A snapshot of a snapshot outlives both the source and the middle one.
+snapshot_chain()
+{
+	I=$T/s.img
+	"$H2" snapshot "$I@SNAP1" SNAP2 && "$H2" snapshot "$I@SNAP2" SNAP3 &&
+	    "$HL" put "$I@SNAP2" f5 1000 12 && "$H2" pfs-delete "$I" SNAP2 &&
+	    "$H2" bulkfree "$I" && "$H2" bulkfree "$I" && fsck_ok "$I" &&
+	    [ "$("$HL" sum "$I@SNAP3" f1 | cut -d' ' -f1)" = "$(gensum 300000 7)" ] &&
+	    [ "$("$HL" sum "$I@SNAP3" f4)" = "$(gensum 1000 11) 1000" ] &&
+	    expect_fail "No such file" "$HL" sum "$I@SNAP3" f2 &&
+	    expect_fail "No such file" "$HL" sum "$I@SNAP3" f5 &&
+	    [ "$("$HL" sum "$I@DATA" f2)" = "$(gensum 5000 9) 5000" ]
+}
+
 snapshot_default_name()
 {
 	"$H2" snapshot "$T/s.img@DATA" || return 1
@@ -225,6 +239,7 @@ snapshot_default_name()
 	    grep -Eq '^SNAPSHOT .* DATA\.[0-9]{8}\.[0-9]{6}$' && fsck_ok "$T/s.img"
 }
 check hammer2_tools_snapshot_default_name snapshot_default_name
+check hammer2_tools_snapshot_of_snapshot snapshot_chain
 
 snapshot_errors()
 {
