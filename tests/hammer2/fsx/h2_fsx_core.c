@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "h2_fsx.h"
+#include "hammer2_chain.h"
 #include "hammer2_vnops.h"
 #include "libhammer2.h"
 
@@ -42,6 +43,8 @@ struct fsx_core {
 	struct hammer2_dev	*fc_dev;
 	struct hammer2_mount	*fc_mp;
 	hammer2_tid_t		 fc_inum;
+	uint64_t		 fc_commits;
+	uint64_t		 fc_bulkfree_every;	/* -O bulkfree=N */
 };
 
 static int
@@ -197,12 +200,23 @@ fsx_core_fsync(void *cookie)
 	return (hammer2_vop_fsync(fc->fc_mp, fc->fc_inum));
 }
 
+/*
+ * Commit; every fc_bulkfree_every-th commit also runs bulkfree on the
+ * mounted dev, as hammer2 cleanup does on DragonFly: copy-on-write
+ * leaves every replaced committed block allocated until then.
+ */
 static int
 fsx_core_commit(void *cookie)
 {
 	struct fsx_core *fc = cookie;
+	struct hammer2_bulkfree_stats bs;
+	int error;
 
-	return (hammer2_vfs_sync(fc->fc_mp));
+	error = hammer2_vfs_sync(fc->fc_mp);
+	if (error != 0 || fc->fc_bulkfree_every == 0 ||
+	    ++fc->fc_commits % fc->fc_bulkfree_every != 0)
+		return (error);
+	return (hammer2_bulkfree(fc->fc_dev, &bs));
 }
 
 static int
@@ -250,7 +264,8 @@ fsx_core_name_index(const char *const *names, size_t n, const char *name)
 
 /*
  * -O comp=none|autozero|lz4|zlib, -O check=none|disabled|iscsi32|
- * xxhash64|sha192: the methods the file's new data is written with.
+ * xxhash64|sha192: the methods the file's new data is written with;
+ * -O bulkfree=N: bulkfree at every N-th commit.
  */
 static int
 fsx_core_option(void *cookie, const char *keyval)
@@ -258,9 +273,14 @@ fsx_core_option(void *cookie, const char *keyval)
 	struct fsx_core *fc = cookie;
 	struct hammer2_vattr va, out;
 	unsigned int mask;
+	char *end;
 	int n;
 
 	memset(&va, 0, sizeof(va));
+	if (strncmp(keyval, "bulkfree=", 9) == 0) {
+		fc->fc_bulkfree_every = strtoull(keyval + 9, &end, 10);
+		return (*end != '\0' || end == keyval + 9 ? EINVAL : 0);
+	}
 	if (strncmp(keyval, "comp=", 5) == 0) {
 		n = fsx_core_name_index(fsx_core_comps,
 		    sizeof(fsx_core_comps) / sizeof(fsx_core_comps[0]),

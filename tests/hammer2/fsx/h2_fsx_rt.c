@@ -67,6 +67,7 @@ enum rt_victim { V_PATCH, V_SHRINK, V_EXTEND, V_REMOVE, V_RENAME, V_COUNT };
 
 struct rt_entry {
 	char	*re_raw;		/* the line as read, without '\n' */
+	char	*re_copy;		/* what re_f points into */
 	char	*re_f[RT_FIELDS];	/* fields of a copy, NULL: header */
 	char	*re_new;		/* replacement line, or NULL */
 	int	 re_removed;
@@ -115,6 +116,7 @@ rt_load(const char *file)
 		e = &rt_ents[rt_nents++];
 		memset(e, 0, sizeof(*e));
 		e->re_raw = strdup(line);
+		e->re_copy = copy;
 		p = copy;
 		for (i = 0; i < RT_FIELDS && p != NULL; i++)
 			e->re_f[i] = strsep(&p, "\t");
@@ -413,6 +415,21 @@ rt_write(const char *file)
 		rt_die(file, errno);
 }
 
+static void
+rt_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < rt_nents; i++) {
+		free(rt_ents[i].re_raw);
+		free(rt_ents[i].re_copy);
+		free(rt_ents[i].re_new);
+	}
+	for (i = 0; i < rt_nadded; i++)
+		free(rt_added[i]);
+	free(rt_ents);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,6 +466,7 @@ main(int argc, char **argv)
 	rt_write(argv[3]);
 	printf("h2_fsx_rt: %d MANIFEST files changed, %zu objects added\n", v,
 	    rt_nadded);
+	rt_free();
 	free(path);
 	free(label);
 	return (0);
