@@ -323,6 +323,41 @@ test_realloc_growth_shrink(void)
 	T(free)(p);
 }
 
+/*
+ * A big block that realloc grows takes over a cached freed block of up to
+ * four times its new length (its pages move onto that block's start, so
+ * the growth needs no new pages): the data survives, the block keeps its
+ * extra length through a moderate shrink and gives it back below a
+ * quarter.  Each test runs in a fresh process, so the freed block is the
+ * only one cached.
+ */
+static void
+test_realloc_reuses_cached(void)
+{
+	enum { OLD = 1 << 20, SMALL = 300 << 10, GROWN = 400 << 10,
+		SHRUNK = 100 << 10 };
+	unsigned char *x, *p, *q;
+
+	x = T(malloc)(OLD);
+	NMT_CHECK(x != NULL);
+	memset(x, 0xee, OLD);
+	T(free)(x);
+	p = T(malloc)(SMALL);
+	NMT_CHECK(p != NULL && p != x);
+	fill(p, SMALL, 3);
+	q = T(realloc)(p, GROWN);
+	NMT_CHECK(q == x);
+	NMT_CHECK(check_fill(q, SMALL, 3));
+	NMT_CHECK(T(malloc_usable_size)(q) == OLD);
+	memset(q + SMALL, 0x11, GROWN - SMALL);
+	q = T(realloc)(q, SMALL);
+	NMT_CHECK(q == x && T(malloc_usable_size)(q) == OLD);
+	q = T(realloc)(q, SHRUNK);
+	NMT_CHECK(q == x && T(malloc_usable_size)(q) == SHRUNK);
+	NMT_CHECK(check_fill(q, SHRUNK, 3));
+	T(free)(q);
+}
+
 /* realloc between every pair of class boundary sizes keeps the data. */
 static void
 test_realloc_across_classes(void)
@@ -661,6 +696,7 @@ static const struct unit_test tests[] = {
 	{ "overflow_enomem", test_overflow_enomem },
 	{ "realloc_growth_shrink", test_realloc_growth_shrink },
 	{ "realloc_across_classes", test_realloc_across_classes },
+	{ "realloc_reuses_cached", test_realloc_reuses_cached },
 	{ "posix_memalign", test_posix_memalign },
 	{ "aligned_alloc_memalign", test_aligned_alloc_memalign },
 	{ "valloc_pvalloc", test_valloc_pvalloc },

@@ -53,9 +53,15 @@
 #define NM_RADIX_MID_ENTRIES	(1UL << NM_RADIX_MID_BITS)
 #define NM_RADIX_TOP_ENTRIES	(1UL << NM_RADIX_TOP_BITS)
 
-/* Page-map entry values (a LIVE entry is length | NM_BIG_LIVE). */
+/*
+ * Page-map entry values: a LIVE entry is length | NM_BIG_LIVE, plus
+ * NM_BIG_ROOMY for a block that took over a longer cached block (see
+ * nm_big_steal()); lengths are whole pages, so the flags fit below.
+ */
 #define NM_BIG_LIVE		1UL
 #define NM_BIG_FREED		2UL
+#define NM_BIG_ROOMY		4UL
+#define NM_BIG_FLAGS		((uintptr_t)NM_PAGE_MASK)
 
 /*
  * The cache of freed big blocks: one bin per power of two of the length
@@ -64,7 +70,7 @@
  * request takes any block of its bin that is long enough, so it never gets
  * a block twice its size.
  */
-#define NM_BIGCACHE_BINS	9
+#define NM_BIGCACHE_BINS	11
 #define NM_BIGCACHE_BIN_SLOTS	32
 #define NM_BIGCACHE_BLOCK_MAX	(NM_PAGE_BYTES << (NM_BIGCACHE_BINS - 1))
 #define NM_BIGCACHE_TOTAL_MAX	(32UL << 20)
@@ -76,6 +82,17 @@
  * not memory.
  */
 #define NM_GROW_HEADROOM_DIV	4
+
+/*
+ * A big block grown by realloc to at least NM_STEAL_MIN_BYTES takes over a
+ * cached block of up to NM_STEAL_MAX_FACTOR times its new length, if there
+ * is one: its pages are moved onto the start of the cached block, whose
+ * other pages are resident already, so that the growth faults in no new
+ * pages.  Such a block is NM_BIG_ROOMY: realloc shrinks it only below
+ * 1/NM_STEAL_MAX_FACTOR of its length.
+ */
+#define NM_STEAL_MIN_BYTES	(64UL << 10)
+#define NM_STEAL_MAX_FACTOR	4
 
 /* Sizes above this cannot be rounded to pages plus any alignment. */
 #define NM_BIG_SIZE_MAX		(SIZE_MAX / 2 - NM_ALIGN_MAX_BYTES)
@@ -232,6 +249,50 @@ nm_bigcache_take(size_t len, size_t *lenp)
 }
 
 /*
+ * nm_bigcache_take_range - take a cached block of minlen..maxlen bytes,
+ * searching the bins from minlen's up; its length goes to *lenp.  NULL if
+ * there is none.
+ *
+ * Locking: takes each searched bin's lock in turn.
+ */
+static void *
+nm_bigcache_take_range(size_t minlen, size_t maxlen, size_t *lenp)
+{
+	struct nm_bigcache_bin *bb;
+	struct nm_bigcache_slot *bs;
+	unsigned b, blast, i;
+	void *p = NULL;
+
+	if (minlen > NM_BIGCACHE_BLOCK_MAX)
+		return (NULL);
+	if (maxlen > NM_BIGCACHE_BLOCK_MAX)
+		maxlen = NM_BIGCACHE_BLOCK_MAX;
+	blast = nm_bigcache_bin_of(maxlen);
+	for (b = nm_bigcache_bin_of(minlen); b <= blast && p == NULL; b++) {
+		bb = &nm_bigcache[b];
+		if (__atomic_load_n(&bb->bb_count, __ATOMIC_RELAXED) == 0)
+			continue;
+		nm_spin_lock(&bb->bb_lock);
+		for (i = 0; i < NM_BIGCACHE_BIN_SLOTS; i++) {
+			bs = &bb->bb_slot[i];
+			if (bs->bs_ptr == NULL || bs->bs_bytes < minlen ||
+			    bs->bs_bytes > maxlen)
+				continue;
+			p = bs->bs_ptr;
+			*lenp = bs->bs_bytes;
+			bs->bs_ptr = NULL;
+			__atomic_store_n(&bb->bb_count, bb->bb_count - 1,
+			    __ATOMIC_RELAXED);
+			break;
+		}
+		nm_spin_unlock(&bb->bb_lock);
+	}
+	if (p != NULL)
+		__atomic_sub_fetch(&nm_bigcache_bytes, *lenp, __ATOMIC_RELAXED);
+	return (p);
+}
+
+/*
  * nm_bigcache_put - keep a freed block for reuse.  False if its bin is
  * full, the cache holds enough, or the block is too large; the caller
  * unmaps it then.
@@ -355,7 +416,7 @@ nm_big_free(void *ptr, const char *op)
 		if ((e & NM_BIG_LIVE) == 0)
 			nm_bad(op, ptr, "invalid pointer");
 	}
-	e &= ~NM_BIG_LIVE;
+	e &= ~NM_BIG_FLAGS;
 	if (!nm_bigcache_put(ptr, e))
 		nm_os_unmap(ptr, e);
 }
@@ -366,7 +427,47 @@ nm_big_usable(const void *ptr, const char *op)
 	uintptr_t e;
 
 	(void)nm_big_lookup(ptr, op, &e);
-	return (e & ~NM_BIG_LIVE);
+	return (e & ~NM_BIG_FLAGS);
+}
+
+/*
+ * nm_big_steal - grow the live big block ptr (len bytes, page-map entry
+ * *slot) to at least newlen bytes by moving its pages onto the start of a
+ * cached block of newlen..NM_STEAL_MAX_FACTOR * newlen bytes.  Returns
+ * that block, now live and NM_BIG_ROOMY, or NULL with ptr untouched if no
+ * cached block fits or the move fails.
+ *
+ * Locking: see nm_bigcache_take_range(); page-map entries as in
+ * nm_big_realloc().
+ */
+static void *
+nm_big_steal(void *ptr, uintptr_t *slot, size_t len, size_t newlen)
+{
+	uintptr_t *bslot;
+	size_t blen;
+	void *b;
+
+	if (newlen < NM_STEAL_MIN_BYTES || newlen > NM_BIGCACHE_BLOCK_MAX)
+		return (NULL);
+	b = nm_bigcache_take_range(newlen, newlen * NM_STEAL_MAX_FACTOR,
+	    &blen);
+	if (b == NULL)
+		return (NULL);
+	bslot = nm_radix_slot(b, true);
+	if (bslot == NULL) {
+		nm_os_unmap(b, blen);
+		return (NULL);
+	}
+	/* As in nm_big_realloc(): retire ptr's entry before it moves. */
+	__atomic_store_n(slot, NM_BIG_FREED, __ATOMIC_RELEASE);
+	if (nm_os_remap_onto(ptr, len, b) == NULL) {
+		__atomic_store_n(slot, len | NM_BIG_LIVE, __ATOMIC_RELEASE);
+		nm_os_unmap(b, blen);
+		return (NULL);
+	}
+	__atomic_store_n(bslot, blen | NM_BIG_ROOMY | NM_BIG_LIVE,
+	    __ATOMIC_RELEASE);
+	return (b);
 }
 
 /*
@@ -384,7 +485,7 @@ nm_big_realloc(void *ptr, size_t size)
 	void *q;
 
 	slot = nm_big_lookup(ptr, "realloc", &e);
-	len = e & ~NM_BIG_LIVE;
+	len = e & ~NM_BIG_FLAGS;
 	if (size <= NM_ZONE_LIMIT_BYTES) {
 		q = nm_alloc(size);
 		if (q == NULL)
@@ -400,7 +501,9 @@ nm_big_realloc(void *ptr, size_t size)
 	newlen = (size + NM_PAGE_MASK) & ~NM_PAGE_MASK;
 	if (newlen <= len) {
 		/* Keep the headroom a growing buffer was given. */
-		if (newlen + newlen / NM_GROW_HEADROOM_DIV >= len)
+		if (newlen + newlen / NM_GROW_HEADROOM_DIV >= len ||
+		    ((e & NM_BIG_ROOMY) != 0 &&
+		    newlen * NM_STEAL_MAX_FACTOR >= len))
 			return (ptr);
 		if (newlen < len) {
 			__atomic_store_n(slot, newlen | NM_BIG_LIVE,
@@ -411,6 +514,8 @@ nm_big_realloc(void *ptr, size_t size)
 	}
 	newlen += (newlen / NM_GROW_HEADROOM_DIV + NM_PAGE_MASK) &
 	    ~NM_PAGE_MASK;
+	if ((q = nm_big_steal(ptr, slot, len, newlen)) != NULL)
+		return (q);
 	/*
 	 * WARNING!  Retire the old entry before the remap: once the block
 	 * has moved, another thread may map the old address and set its own

@@ -39,6 +39,13 @@ void	*nm_os_map(size_t bytes);
 void	 nm_os_unmap(void *addr, size_t bytes);
 /* Grow or move a mapping; NULL if the OS cannot (caller copies instead). */
 void	*nm_os_remap(void *addr, size_t oldbytes, size_t newbytes);
+/*
+ * Move the pages of [addr, addr + bytes) to dest, in place of what the
+ * caller's own mapping at dest held there; addr's range is then unmapped.
+ * NULL on failure: addr's range is intact, dest's may have lost its first
+ * bytes (the caller unmaps it).
+ */
+void	*nm_os_remap_onto(void *addr, size_t bytes, void *dest);
 /* Give the pages back to the OS; they read as zero afterwards. */
 void	 nm_os_release(void *addr, size_t bytes);
 /* Let another thread run (used by contended spinlocks). */

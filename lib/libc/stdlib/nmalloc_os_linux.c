@@ -95,6 +95,17 @@ nm_os_remap(void *addr, size_t oldbytes, size_t newbytes)
 	return (p == MAP_FAILED ? NULL : p);
 }
 
+void *
+nm_os_remap_onto(void *addr, size_t bytes, void *dest)
+{
+	int saved = errno;
+	void *p;
+
+	p = mremap(addr, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+	errno = saved;
+	return (p == MAP_FAILED ? NULL : p);
+}
+
 void
 nm_os_release(void *addr, size_t bytes)
 {
