@@ -18,7 +18,7 @@
 B=$O/hammer2/bin
 T=$O/hammer2/ops.$$
 TEST=$B/h2_ops_test.asan
-CASES="basic errors rename unlink_open bigdir collide sparse methods model dedup enospc embed tree corrupt"
+CASES="basic errors rename unlink_open bigdir collide sparse methods model dedup enospc embed tree corrupt writebehind"
 TIMEOUT=600
 
 cleanup()

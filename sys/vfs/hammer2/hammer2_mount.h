@@ -16,6 +16,12 @@
  * (struct hammer2_ino) with hammer2_ino_get() and gives them back with
  * hammer2_ino_put(); in_data always points at the current 1 KiB inode.
  *
+ * Write-behind: the last block a hammer2_vop_write() left partly written
+ * is held in mnt_wbuf instead of being stored (a following small write to
+ * the same block only patches memory); every operation that could see or
+ * change that block's file other than such a write calls
+ * hammer2_wb_flush() first, before taking inode handles.
+ *
  * Invariants: on a read-write mount in_data is the chain's ch_data, which
  * is only written after hammer2_ino_modify(); never look up children of
  * an inode with HAMMER2_OPFLAG_DIRECTDATA (its blockset area is data).
@@ -74,6 +80,11 @@ struct hammer2_mount {
 	struct hammer2_openent	*mnt_open;	/* open inodes */
 	size_t			 mnt_nopen, mnt_maxopen;
 	struct hammer2_dedup_ent *mnt_dedup;	/* HAMMER2_DEDUP_SLOTS */
+	bool			 mnt_wb_valid;	/* a deferred block is held */
+	hammer2_tid_t		 mnt_wb_inum;	/* its file */
+	hammer2_key_t		 mnt_wb_key;	/* its key */
+	int			 mnt_wb_error;	/* its store failed (sticky) */
+	uint8_t			*mnt_wbuf;	/* its contents */
 	uint8_t			*mnt_lbuf;	/* logical block */
 	uint8_t			*mnt_pbuf;	/* physical block */
 	uint8_t			*mnt_cbuf;	/* compressed block */
@@ -131,5 +142,7 @@ int hammer2_file_resize(struct hammer2_mount *mp, struct hammer2_ino *ino,
     uint64_t nsize, hammer2_tid_t mtid);
 int hammer2_file_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
     uint64_t off, const void *buf, size_t len, hammer2_tid_t mtid);
+int hammer2_wb_flush(struct hammer2_mount *mp);
+int hammer2_wb_sync_error(struct hammer2_mount *mp);
 
 #endif /* !_VFS_HAMMER2_HAMMER2_MOUNT_H_ */

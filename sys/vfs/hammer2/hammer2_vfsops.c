@@ -326,6 +326,7 @@ hammer2_vop_release(struct hammer2_mount *mp, hammer2_tid_t inum)
 	if (--oe->oe_count > 0)
 		return (0);
 	*oe = mp->mnt_open[--mp->mnt_nopen];
+	(void)hammer2_wb_flush(mp);	/* a failure is the next sync's */
 	return (hammer2_ino_reap(mp, inum));
 }
 
@@ -409,6 +410,7 @@ hammer2_mnt_free(struct hammer2_mount *mp)
 	    mp->mnt_maxopen * sizeof(*mp->mnt_open));
 	hammer2_free(dev, mp->mnt_dedup,
 	    HAMMER2_DEDUP_SLOTS * sizeof(*mp->mnt_dedup));
+	hammer2_free(dev, mp->mnt_wbuf, HAMMER2_LBUFSIZE);
 	hammer2_free(dev, mp->mnt_lbuf, HAMMER2_LBUFSIZE);
 	hammer2_free(dev, mp->mnt_pbuf, HAMMER2_LBUFSIZE);
 	hammer2_free(dev, mp->mnt_cbuf, HAMMER2_LBUFSIZE);
@@ -421,13 +423,15 @@ hammer2_mnt_alloc_buffers(struct hammer2_mount *mp)
 {
 	struct hammer2_dev *dev = mp->mnt_dev;
 
+	mp->mnt_wbuf = hammer2_alloc(dev, HAMMER2_LBUFSIZE);
 	mp->mnt_lbuf = hammer2_alloc(dev, HAMMER2_LBUFSIZE);
 	mp->mnt_pbuf = hammer2_alloc(dev, HAMMER2_LBUFSIZE);
 	mp->mnt_cbuf = hammer2_alloc(dev, HAMMER2_LBUFSIZE);
 	mp->mnt_work = hammer2_alloc(dev, HAMMER2_CODEC_WORKBYTES);
 	mp->mnt_dedup = hammer2_alloc(dev,
 	    HAMMER2_DEDUP_SLOTS * sizeof(*mp->mnt_dedup));
-	if (mp->mnt_lbuf == NULL || mp->mnt_pbuf == NULL ||
+	if (mp->mnt_wbuf == NULL || mp->mnt_lbuf == NULL ||
+	    mp->mnt_pbuf == NULL ||
 	    mp->mnt_cbuf == NULL || mp->mnt_work == NULL ||
 	    mp->mnt_dedup == NULL)
 		return (ENOMEM);
@@ -511,6 +515,7 @@ hammer2_vfs_unmount(struct hammer2_mount *mp)
 	int error = 0, error2;
 
 	if (!hammer2_mnt_is_rdonly(mp)) {
+		error = hammer2_wb_sync_error(mp);
 		while (mp->mnt_nopen > 0) {
 			mp->mnt_open[0].oe_count = 1;
 			error2 = hammer2_vop_release(mp,
@@ -532,13 +537,21 @@ hammer2_vfs_unmount(struct hammer2_mount *mp)
 	return (error);
 }
 
-/* hammer2_vfs_sync - commit everything (durable on return). */
+/*
+ * hammer2_vfs_sync - commit everything (durable on return).  Returns 0,
+ * or the error of the commit or of a deferred block store since the last
+ * sync (then the rest is still committed).
+ */
 int
 hammer2_vfs_sync(struct hammer2_mount *mp)
 {
+	int error, error2;
+
 	if (hammer2_mnt_is_rdonly(mp))
 		return (0);
-	return (hammer2_flush(mp->mnt_dev));
+	error = hammer2_wb_sync_error(mp);
+	error2 = hammer2_flush(mp->mnt_dev);
+	return (error != 0 ? error : error2);
 }
 
 int

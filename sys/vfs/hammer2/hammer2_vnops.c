@@ -134,6 +134,8 @@ hammer2_vop_setattr(struct hammer2_mount *mp, hammer2_tid_t inum,
 	bool resized = false;
 	int error;
 
+	if (mp->mnt_wb_valid && mp->mnt_wb_inum == inum)
+		(void)hammer2_wb_flush(mp);	/* a failure is the next sync's */
 	error = hammer2_ino_get(mp, inum, 0, &ino);
 	if (error != 0)
 		return (error);

@@ -405,11 +405,15 @@ hammer2_file_resize(struct hammer2_mount *mp, struct hammer2_ino *ino,
 	return (error);
 }
 
-/* Write len bytes of buf at off into the blocks of ino (not embedded). */
+/*
+ * Write len bytes of buf at off into the blocks of ino (not embedded).
+ * With defer, a partly written last block is left in the write-behind
+ * buffer instead of being stored (the caller flushed it before).
+ */
 static int
 hammer2_file_write_blocks(struct hammer2_mount *mp, struct hammer2_ino *ino,
     uint64_t off, const uint8_t *buf, size_t len, uint64_t nsize,
-    hammer2_tid_t mtid)
+    hammer2_tid_t mtid, bool defer)
 {
 	uint64_t end = off + len, bbeg, bend;
 	hammer2_key_t key;
@@ -429,9 +433,66 @@ hammer2_file_write_blocks(struct hammer2_mount *mp, struct hammer2_ino *ino,
 		}
 		memcpy(mp->mnt_lbuf + (bbeg - key), buf + (bbeg - off),
 		    (size_t)(bend - bbeg));
+		if (defer && bend == end && bend != key + HAMMER2_LBUFSIZE) {
+			memcpy(mp->mnt_wbuf, mp->mnt_lbuf, HAMMER2_LBUFSIZE);
+			mp->mnt_wb_inum = ino->in_inum;
+			mp->mnt_wb_key = key;
+			mp->mnt_wb_valid = true;
+			break;
+		}
 		error = hammer2_file_store_block(mp, ino, key, mp->mnt_lbuf,
 		    hammer2_file_psize(key, nsize), mtid);
 	}
+	return (error);
+}
+
+/*
+ * hammer2_wb_flush - store the block held back by the write-behind, if
+ * any.  A failure is also kept for the next hammer2_wb_sync_error().
+ * Returns 0, ENOSPC or EIO.
+ *
+ * Locking: none (one thread per mount); call it before taking inode
+ * handles.
+ */
+int
+hammer2_wb_flush(struct hammer2_mount *mp)
+{
+	struct hammer2_ino ino;
+	hammer2_key_t key = mp->mnt_wb_key;
+	uint64_t size;
+	int error;
+
+	if (!mp->mnt_wb_valid)
+		return (0);
+	mp->mnt_wb_valid = false;
+	error = hammer2_ino_get(mp, mp->mnt_wb_inum, 0, &ino);
+	if (error == 0) {
+		size = ino.in_data->meta.size;
+		if (key < size && !hammer2_ino_is_embedded(&ino))
+			error = hammer2_file_store_block(mp, &ino, key,
+			    mp->mnt_wbuf, hammer2_file_psize(key, size),
+			    hammer2_mnt_mtid(mp));
+		hammer2_ino_put(mp, &ino);
+	} else if (error == ENOENT) {
+		error = 0;	/* the file is gone, and the block with it */
+	}
+	if (error != 0 && mp->mnt_wb_error == 0)
+		mp->mnt_wb_error = error;
+	return (error);
+}
+
+/*
+ * hammer2_wb_sync_error - flush the write-behind for a sync and return
+ * (and forget) the first deferred store failure since the last one.
+ */
+int
+hammer2_wb_sync_error(struct hammer2_mount *mp)
+{
+	int error;
+
+	(void)hammer2_wb_flush(mp);
+	error = mp->mnt_wb_error;
+	mp->mnt_wb_error = 0;
 	return (error);
 }
 
@@ -440,9 +501,10 @@ hammer2_file_write_blocks(struct hammer2_mount *mp, struct hammer2_ino *ino,
  * symlink ino for transaction mtid, growing it as needed.  Returns 0,
  * EFBIG, ENOSPC or EIO.
  */
-int
-hammer2_file_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
-    uint64_t off, const void *buf, size_t len, hammer2_tid_t mtid)
+static int
+hammer2_file_write_defer(struct hammer2_mount *mp, struct hammer2_ino *ino,
+    uint64_t off, const void *buf, size_t len, hammer2_tid_t mtid,
+    bool defer)
 {
 	uint64_t end = off + len, osize, nsize;
 	int error;
@@ -470,10 +532,44 @@ hammer2_file_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
 	}
 	if (error == 0)
 		error = hammer2_file_write_blocks(mp, ino, off, buf, len, nsize,
-		    mtid);
+		    mtid, defer);
 	if (error == 0)
 		ino->in_data->meta.size = nsize;
 	return (error);
+}
+
+int
+hammer2_file_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
+    uint64_t off, const void *buf, size_t len, hammer2_tid_t mtid)
+{
+	return (hammer2_file_write_defer(mp, ino, off, buf, len, mtid, false));
+}
+
+/* True if a write of [off, off + len) of inum fits the held block. */
+static bool
+hammer2_wb_covers(struct hammer2_mount *mp, hammer2_tid_t inum, uint64_t off,
+    size_t len)
+{
+	return (mp->mnt_wb_valid && mp->mnt_wb_inum == inum &&
+	    off >= mp->mnt_wb_key &&
+	    off + len <= mp->mnt_wb_key + HAMMER2_LBUFSIZE &&
+	    off + len >= off);
+}
+
+/* Patch the held block (hammer2_wb_covers()) and grow the size. */
+static int
+hammer2_wb_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
+    uint64_t off, const void *buf, size_t len, hammer2_tid_t mtid)
+{
+	int error;
+
+	error = hammer2_ino_modify(mp, ino, mtid);
+	if (error != 0)
+		return (error);
+	memcpy(mp->mnt_wbuf + (off - mp->mnt_wb_key), buf, len);
+	if (off + len > ino->in_data->meta.size)
+		ino->in_data->meta.size = off + len;
+	return (0);
 }
 
 /*
@@ -491,6 +587,8 @@ hammer2_vop_write(struct hammer2_mount *mp, hammer2_tid_t inum,
 	uint64_t now;
 	int error;
 
+	if (len > 0 && !hammer2_wb_covers(mp, inum, off, len))
+		(void)hammer2_wb_flush(mp);	/* a failure is the next sync's */
 	error = hammer2_ino_get(mp, inum, 0, &ino);
 	if (error != 0)
 		return (error);
@@ -502,7 +600,11 @@ hammer2_vop_write(struct hammer2_mount *mp, hammer2_tid_t inum,
 		error = EINVAL;
 	if (error == 0) {
 		mtid = hammer2_mnt_mtid(mp);
-		error = hammer2_file_write(mp, &ino, off, buf, len, mtid);
+		if (len > 0 && hammer2_wb_covers(mp, inum, off, len))
+			error = hammer2_wb_write(mp, &ino, off, buf, len, mtid);
+		else
+			error = hammer2_file_write_defer(mp, &ino, off, buf,
+			    len, mtid, true);
 	}
 	if (error == 0 && len > 0) {
 		m = &ino.in_data->meta;
@@ -571,6 +673,8 @@ hammer2_vop_read(struct hammer2_mount *mp, hammer2_tid_t inum,
 	int error;
 
 	*donep = 0;
+	if (mp->mnt_wb_valid && mp->mnt_wb_inum == inum)
+		(void)hammer2_wb_flush(mp);	/* a failure is the next sync's */
 	error = hammer2_ino_get(mp, inum, 0, &ino);
 	if (error != 0)
 		return (error);
