@@ -242,7 +242,7 @@ if h2_mount -o rw; then
 	printf synced | dd of="$P/synced" conv=fsync 2>/dev/null
 	rmdir "$P/later"
 	printf later >"$P/bysyncer"
-	sleep 7
+	sleep 9	# the syncer commits changes 5-6 s old
 	printf maybe >"$P/unsynced"
 	kill -9 "$MPID"
 	wait "$MPID" 2>/dev/null
