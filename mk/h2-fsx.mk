@@ -4,6 +4,7 @@
 #   h2_fsx             fsx on a path (any file system, FUSE mounts too)
 #   h2_fsx_core(.asan) fsx straight on the core's vnops layer, no FUSE
 #   h2_fsx_rt.asan     fixture round trip through the vnops layer
+#   h2_fsx_fill        write N MiB into an image (benchmark set-up)
 #   make torture       longer fsx runs with random seeds (not in make test)
 #   make bench-hammer2-rw   HAMMER2 vs ext4 (fuse2fs) through FUSE
 #
@@ -31,7 +32,8 @@ FSX_CORE_MISSING := $(strip $(foreach s,$(FSX_CORE_SYMS),$(if $(shell \
 
 FSX_PROGS	:= $(FSX_BIN)/h2_fsx
 ifeq ($(FSX_CORE_MISSING),)
-FSX_PROGS	+= $(FSX_BIN)/h2_fsx_core $(FSX_BIN)/h2_fsx_core.asan
+FSX_PROGS	+= $(FSX_BIN)/h2_fsx_core $(FSX_BIN)/h2_fsx_core.asan \
+		   $(FSX_BIN)/h2_fsx_fill
 FSX_PROGS	+= $(patsubst $(FSX_DIR)/%.c,$(FSX_BIN)/%.asan,\
 		   $(wildcard $(FSX_DIR)/h2_fsx_rt.c))
 endif
@@ -57,6 +59,10 @@ $(FSX_BIN)/h2_fsx_core.asan: $(FSX_DIR)/h2_fsx.c $(FSX_DIR)/h2_fsx_core.c \
 	@mkdir -p $(@D)
 	$(CC) $(FSX_ACFLAGS) $(filter %.c,$^) $(FSX_H2O)/libh2-asan.a -o $@
 
+$(FSX_BIN)/h2_fsx_fill: $(FSX_DIR)/h2_fsx_fill.c $(FSX_H2O)/libh2.a
+	@mkdir -p $(@D)
+	$(CC) $(FSX_CFLAGS) $(FSX_INC) $(filter %.c,$^) $(FSX_H2O)/libh2.a -o $@
+
 $(FSX_BIN)/h2_fsx_rt.asan: $(FSX_DIR)/h2_fsx_rt.c $(FSX_H2O)/libh2-asan.a
 	@mkdir -p $(@D)
 	$(CC) $(FSX_ACFLAGS) $(filter %.c,$^) $(FSX_H2O)/libh2-asan.a -o $@
@@ -65,6 +71,6 @@ torture: $(FSX_PROGS) $(FSX_BIN)/newfs_hammer2 \
     $(FSX_BIN)/fsck_hammer2
 	sh $(FSX_DIR)/torture.sh
 
-bench-hammer2-rw: $(FSX_BIN)/mount_hammer2 $(FSX_BIN)/newfs_hammer2 \
-    $(FSX_BIN)/hammer2
+bench-hammer2-rw: $(FSX_PROGS) $(FSX_BIN)/mount_hammer2 \
+    $(FSX_BIN)/newfs_hammer2 $(FSX_BIN)/hammer2
 	sh tests/hammer2/bench_rw.sh
