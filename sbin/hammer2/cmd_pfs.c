@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "hammer2_cmd.h"
@@ -27,8 +28,31 @@
 #define SNAP_SUFFIX_BYTES	sizeof(".YYYYMMDD.HHMMSS")
 /* clang-format on */
 
+static const struct {
+	const char	*pt_name;
+	int		 pt_type;
+} pfs_types[] = {
+	{ "MASTER", HAMMER2_PFSTYPE_MASTER },
+	{ "SLAVE", HAMMER2_PFSTYPE_SLAVE },
+	{ "SOFT_MASTER", HAMMER2_PFSTYPE_SOFT_MASTER },
+	{ "SOFT_SLAVE", HAMMER2_PFSTYPE_SOFT_SLAVE },
+	{ "CACHE", HAMMER2_PFSTYPE_CACHE },
+};
+
+/* A PFS type name (any case) -> HAMMER2_PFSTYPE_*, or -1. */
 int
-cmd_pfs_create(const char *path, const char *label)
+h2cmd_pfs_type(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pfs_types) / sizeof(pfs_types[0]); i++)
+		if (strcasecmp(pfs_types[i].pt_name, name) == 0)
+			return (pfs_types[i].pt_type);
+	return (-1);
+}
+
+int
+cmd_pfs_create(const char *path, const char *label, int type)
 {
 	struct hammer2_pfs_ids ids;
 	struct hammer2_dev *dev;
@@ -42,7 +66,7 @@ cmd_pfs_create(const char *path, const char *label)
 	if (h2cmd_random_ids(&ids) != 0 || h2cmd_open_rw(path, &dev) != 0)
 		return (1);
 	h2cmd_count_start(&c);
-	error = hammer2_pfs_create(dev, label, HAMMER2_PFSTYPE_MASTER, &ids);
+	error = hammer2_pfs_create(dev, label, type, &ids);
 	if (error != 0)
 		h2cmd_pfs_error(path, label, error);
 	else

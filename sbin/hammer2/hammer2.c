@@ -40,7 +40,7 @@ usage(void)
 	    "    stat special[@label] path ...\n"
 	    "    hash filename ...\n"
 	    "    dhash filename ...\n"
-	    "    pfs-create special label\n"
+	    "    pfs-create [-t type] special label\n"
 	    "    pfs-delete special label\n"
 	    "    snapshot special[@label] [name]\n"
 	    "    setcomp special[@label] comp[:level] path ...\n"
@@ -316,14 +316,40 @@ cmd_hash(int ac, char **av, int detail)
 	return (0);
 }
 
+/* pfs-create [-t type] special label */
+static int
+dispatch_pfs_create(int argc, char **argv)
+{
+	int ch, type = HAMMER2_PFSTYPE_MASTER;
+
+	optind = 0;	/* glibc: restart scanning, at argv[1] */
+	while ((ch = getopt(argc, argv, "+t:")) != -1) {
+		switch (ch) {
+		case 't':
+			type = h2cmd_pfs_type(optarg);
+			if (type < 0) {
+				fprintf(stderr, "hammer2: unknown PFS type \"%s\" (MASTER, SLAVE, SOFT_MASTER, SOFT_SLAVE, CACHE)\n",
+				    optarg);
+				return (1);
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 2)
+		usage();
+	return (cmd_pfs_create(argv[optind], argv[optind + 1], type));
+}
+
 /* The commands that change an image; usage() if none matches. */
 static int
 dispatch_rw(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
-	if (strcmp(cmd, "pfs-create") == 0 && argc == 3)
-		return (cmd_pfs_create(argv[1], argv[2]));
+	if (strcmp(cmd, "pfs-create") == 0)
+		return (dispatch_pfs_create(argc, argv));
 	if (strcmp(cmd, "pfs-delete") == 0 && argc == 3)
 		return (cmd_pfs_delete(argv[1], argv[2]));
 	if (strcmp(cmd, "snapshot") == 0 && (argc == 2 || argc == 3))

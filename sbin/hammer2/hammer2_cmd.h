@@ -39,7 +39,8 @@ void h2cmd_print_volume_usage(struct hammer2_dev *dev);
 int h2cmd_print_usage(struct hammer2_dev *dev, const struct hammer2_inode *ip);
 
 /* cmd_pfs.c, cmd_setmethod.c, cmd_space.c, cmd_dedup.c: offline writers */
-int cmd_pfs_create(const char *path, const char *label);
+int cmd_pfs_create(const char *path, const char *label, int type);
+int h2cmd_pfs_type(const char *name);
 int cmd_pfs_delete(const char *path, const char *label);
 int cmd_snapshot(const char *image, const char *name);
 int cmd_setmethod(const char *image, int what, const char *algo, int ac,

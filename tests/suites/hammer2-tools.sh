@@ -82,9 +82,10 @@ pfs_create()
 	newfs "$T/c.img" || return 1
 	"$H2" pfs-create "$T/c.img" ALPHA || return 1
 	"$H2" pfs-create "$T/c.img" BETA || return 1
+	"$H2" pfs-create -t slave "$T/c.img" GAMMA || return 1
 	got=$(pfs_words "$T/c.img")
 	echo "$got"
-	[ "$got" = "MASTER:ALPHA MASTER:BETA MASTER:DATA MASTER:LOCAL " ] &&
+	[ "$got" = "MASTER:ALPHA MASTER:BETA MASTER:DATA MASTER:LOCAL SLAVE:GAMMA " ] &&
 	    fsck_ok "$T/c.img" &&
 	    "$HL" put "$T/c.img@BETA" f 70000 3 && fsck_ok "$T/c.img" &&
 	    [ "$("$HL" sum "$T/c.img@BETA" f | cut -d' ' -f1)" = "$(gensum 70000 3)" ]
@@ -156,6 +157,8 @@ create_errors()
 	    "$(printf '%0256d' 0)" &&
 	    expect_fail 'No such file' "$H2" pfs-create "$T/nonexistent.img" X &&
 	    expect_fail 'usage: hammer2' "$H2" pfs-create "$T/e.img" &&
+	    expect_fail 'unknown PFS type "bogus"' "$H2" pfs-create -t bogus "$T/e.img" X &&
+	    expect_fail 'usage: hammer2' "$H2" pfs-create -x "$T/e.img" X &&
 	    [ "$(mirror_tid "$T/e.img")" = "$tid" ] && fsck_ok "$T/e.img"
 }
 check hammer2_tools_pfs_create_errors create_errors
@@ -610,6 +613,30 @@ else
 fi
 
 # --- DragonFly-made images ------------------------------------------------
+# info -v on the compression fixtures (same tree, three methods): zlib
+# saves more than lz4, none saves nothing; DragonFly's dedup on write
+# shows in the uncompressed image.
+saved()
+{
+	"$H2" -v info "$H2_FIXDIR/$1.img" | grep -A2 '^    DATA$' |
+	    awk -v what="$2" '$0 ~ what " saved" { for (i = 1; i < NF; i++)
+		if ($i == "saved" && $(i - 1) == what) print $(i + 1) }'
+}
+info_fixtures()
+{
+	for f in comp-none comp-lz4 comp-zlib; do
+		h2_fixture "$f" >/dev/null || return 1
+	done
+	none=$(saved comp-none compression) lz4=$(saved comp-lz4 compression)
+	zlib=$(saved comp-zlib compression) dd=$(saved comp-none dedup)
+	echo "compression saved: none $none, lz4 $lz4, zlib $zlib; dedup (none) $dd"
+	[ "$none" = 0 ] && [ "$lz4" -gt 100000 ] && [ "$zlib" -gt "$lz4" ] &&
+	    [ "$dd" -gt 0 ]
+}
+if [ -n "$SHARED" ]; then
+	check hammer2_tools_info_savings_fixtures info_fixtures
+fi
+
 fixture_snapshot()
 {
 	_f=$1
