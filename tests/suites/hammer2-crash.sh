@@ -86,6 +86,8 @@ check hammer2_crash_catches_inplace_overwrite caught inplace \
     'variant all.*fsck_hammer2 exit 1'
 check hammer2_crash_catches_fsync_before_durable caught earlymark \
     'variant nolast.*marker FILE /f[01]: '
+check hammer2_crash_catches_wrong_marker_type caught wrongtype \
+    'variant all.*marker DIR /f[01]: wrong file type'
 
 # Without reordering inside the epoch the header-before-sync bug hides:
 # this is what the subsets/reorderings add.

@@ -16,14 +16,16 @@
  * dedup), truncate (shrink or extend), create, link, unlink, rename
  * (within or across directories, over an existing name or not), a new
  * compression and check method (none, autozero, LZ4, zlib; none,
- * CRC32C, xxhash64, SHA-192), fsync of a file, or a whole commit
- * (hammer2_vfs_sync).  The device is opened
+ * CRC32C, xxhash64, SHA-192), a symlink created or removed, an empty
+ * directory made, removed or renamed (over another empty one too),
+ * fsync of a file, or a whole commit (hammer2_vfs_sync).  The device is opened
  * through h2_host_open(), so $H2_WLOG records it; markers go in order:
  *   DIRTY /path        before an operation changes what path shows;
  *   FILE /path n hash  after hammer2_vop_fsync() of the file (and of
  *                      its directory when its name changed) returned;
  *   GONE /path         after a commit, for each name that no longer
- *                      exists.
+ *                      exists; DIR /path and LINK /path target after a
+ *                      commit, for the directories and symlinks.
  * At the end every file is read back through the ops layer and compared
  * with the model, the PFS is unmounted (a commit), and every name is
  * marked.
@@ -40,6 +42,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,9 @@
 #define CL_NINODES	8
 #define CL_NDIRS	3		/* root, d1, d2 */
 #define CL_NNAMES	16
+#define CL_NLINKS	4		/* symlinks "lN" per directory */
+#define CL_NSDIRS	4		/* empty directories "sN" in root */
+#define CL_TARGET_BYTES	24
 #define CL_MAX_BYTES	(1024 * 1024)	/* 16 blocks: indirect blocks */
 #define CL_MAX_WRITE	(70 * 1024)
 #define CL_BLOCK_BYTES	65536
@@ -71,6 +77,16 @@ struct cl_name {
 	bool		 n_ever;	/* existed once: GONE after commit */
 };
 
+struct cl_link {
+	char		 k_target[CL_TARGET_BYTES];	/* "": no symlink */
+	bool		 k_ever;
+};
+
+struct cl_sdir {
+	bool		 s_exists;
+	bool		 s_ever;
+};
+
 struct cl {
 	struct hammer2_dev	*l_dev;
 	struct hammer2_mount	*l_mp;
@@ -79,6 +95,8 @@ struct cl {
 	hammer2_tid_t		 l_dirs[CL_NDIRS];
 	struct cl_inode		 l_ino[CL_NINODES];
 	struct cl_name		 l_names[CL_NDIRS][CL_NNAMES];
+	struct cl_link		 l_links[CL_NDIRS][CL_NLINKS];
+	struct cl_sdir		 l_sdirs[CL_NSDIRS];
 	uint8_t			*l_buf;
 };
 
@@ -406,10 +424,108 @@ cl_op_fsync(struct cl *l)
 	cl_mark_path(l, "FILE", d, n);
 }
 
+static void
+cl_mark_text(struct cl *l, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+static void
+cl_mark_text(struct cl *l, const char *fmt, ...)
+{
+	char text[H2_WLOG_MARK_MAXBYTES];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cl_mark(l, text);
+}
+
+static void
+cl_link_path(int d, int n, char *buf, size_t len)
+{
+	if (d == 0)
+		snprintf(buf, len, "/l%d", n);
+	else
+		snprintf(buf, len, "/%s/l%d", cl_dirnames[d], n);
+}
+
+/* Symlink lN in a directory: create it, or remove it. */
+static void
+cl_op_symlink(struct cl *l)
+{
+	struct hammer2_vattr va, got;
+	char name[CL_PATH_BYTES], path[CL_PATH_BYTES];
+	int d = (int)(cl_rand(l) % CL_NDIRS), n, error;
+	struct cl_link *k;
+
+	n = (int)(cl_rand(l) % CL_NLINKS);
+	k = &l->l_links[d][n];
+	snprintf(name, sizeof(name), "l%d", n);
+	cl_link_path(d, n, path, sizeof(path));
+	cl_mark_text(l, "DIRTY %s", path);
+	if (k->k_target[0] != '\0') {
+		error = hammer2_vop_remove(l->l_mp, l->l_dirs[d], name,
+		    strlen(name), 0);
+		if (error != 0)
+			cl_die(l, "remove symlink", error);
+		k->k_target[0] = '\0';
+		return;
+	}
+	snprintf(k->k_target, sizeof(k->k_target), "t%08x",
+	    (unsigned)cl_rand(l));
+	memset(&va, 0, sizeof(va));
+	va.va_type = HAMMER2_OBJTYPE_SOFTLINK;
+	va.va_mode = CL_DIR_MODE;
+	error = hammer2_vop_create(l->l_mp, l->l_dirs[d], name, strlen(name),
+	    &va, k->k_target, strlen(k->k_target), &got);
+	if (error != 0)
+		cl_die(l, "symlink", error);
+	k->k_ever = true;
+}
+
+/* Empty directory sN in root: mkdir, rmdir, or rename (maybe over one). */
+static void
+cl_op_subdir(struct cl *l)
+{
+	struct hammer2_vattr va, got;
+	char name[CL_PATH_BYTES], tname[CL_PATH_BYTES];
+	int n = (int)(cl_rand(l) % CL_NSDIRS), t, error;
+
+	t = (int)(cl_rand(l) % CL_NSDIRS);
+	snprintf(name, sizeof(name), "s%d", n);
+	snprintf(tname, sizeof(tname), "s%d", t);
+	cl_mark_text(l, "DIRTY /%s", name);
+	if (!l->l_sdirs[n].s_exists) {
+		memset(&va, 0, sizeof(va));
+		va.va_type = HAMMER2_OBJTYPE_DIRECTORY;
+		va.va_mode = CL_DIR_MODE;
+		error = hammer2_vop_create(l->l_mp, l->l_dirs[0], name,
+		    strlen(name), &va, NULL, 0, &got);
+		if (error != 0)
+			cl_die(l, "mkdir", error);
+		l->l_sdirs[n].s_exists = l->l_sdirs[n].s_ever = true;
+	} else if (t == n || cl_rand(l) & 1) {
+		error = hammer2_vop_remove(l->l_mp, l->l_dirs[0], name,
+		    strlen(name), 1);
+		if (error != 0)
+			cl_die(l, "rmdir", error);
+		l->l_sdirs[n].s_exists = false;
+	} else {
+		cl_mark_text(l, "DIRTY /%s", tname);
+		error = hammer2_vop_rename(l->l_mp, l->l_dirs[0], name,
+		    strlen(name), l->l_dirs[0], tname, strlen(tname), 0);
+		if (error != 0)
+			cl_die(l, "rename directory", error);
+		l->l_sdirs[n].s_exists = false;
+		l->l_sdirs[t].s_exists = l->l_sdirs[t].s_ever = true;
+	}
+}
+
 /* After a commit: every name is durable as it is now. */
 static void
 cl_mark_all(struct cl *l)
 {
+	char path[CL_PATH_BYTES];
 	int d, n;
 
 	for (d = 0; d < CL_NDIRS; d++)
@@ -418,6 +534,21 @@ cl_mark_all(struct cl *l)
 				cl_mark_path(l, "FILE", d, n);
 			else if (l->l_names[d][n].n_ever)
 				cl_mark_path(l, "GONE", d, n);
+	for (d = 0; d < CL_NDIRS; d++) {
+		for (n = 0; n < CL_NLINKS; n++) {
+			cl_link_path(d, n, path, sizeof(path));
+			if (l->l_links[d][n].k_target[0] != '\0')
+				cl_mark_text(l, "LINK %s %s", path,
+				    l->l_links[d][n].k_target);
+			else if (l->l_links[d][n].k_ever)
+				cl_mark_text(l, "GONE %s", path);
+		}
+	}
+	for (n = 0; n < CL_NSDIRS; n++)
+		if (l->l_sdirs[n].s_exists)
+			cl_mark_text(l, "DIR /s%d", n);
+		else if (l->l_sdirs[n].s_ever)
+			cl_mark_text(l, "GONE /s%d", n);
 }
 
 static void
@@ -438,7 +569,7 @@ cl_step(struct cl *l)
 		cl_op_write, cl_op_write, cl_op_write, cl_op_write,
 		cl_op_truncate, cl_op_link, cl_op_unlink, cl_op_unlink,
 		cl_op_rename, cl_op_rename, cl_op_fsync, cl_op_fsync,
-		cl_op_sync, cl_op_methods,
+		cl_op_sync, cl_op_methods, cl_op_symlink, cl_op_subdir,
 	};
 
 	ops[cl_rand(l) % (sizeof(ops) / sizeof(ops[0]))](l);

@@ -21,6 +21,8 @@
  * read-only with its PFS (-L), and agree with the markers below the cut:
  *   FILE /path size hash   the file exists with exactly that content
  *                          (h2_wlog_hash of its bytes);
+ *   DIR /path              the path is a directory;
+ *   LINK /path target      the path is a symlink to target;
  *   GONE /path             the path does not exist;
  *   DIRTY /path            the path is being changed: not checked until
  *                          its next FILE or GONE marker.
@@ -66,6 +68,8 @@ extern char **environ;
 #define CR_FSCK_TIMEOUT_SEC	60
 #define CR_FSCK_TIMED_OUT	(-1)
 #define CR_EXEC_FAILED		127	/* posix_spawn child's exec failed */
+#define CR_WRONG_TYPE		(-1)	/* cr_node_ok(): not errnos */
+#define CR_WRONG_TARGET		(-2)
 #define CR_POLL_NSEC		100000	/* 0.1 ms */
 #define CR_MAX_KEPT		5
 #define CR_MAX_PRINTED		20
@@ -73,7 +77,7 @@ extern char **environ;
 #define CR_OUT_TAIL_BYTES	2000
 #define CR_WHY_BYTES		(CR_OUT_TAIL_BYTES + 4096)
 
-enum cr_state { CR_FILE, CR_GONE, CR_DIRTY };
+enum cr_state { CR_FILE, CR_GONE, CR_DIRTY, CR_DIR, CR_LINK };
 
 struct cr_rec {
 	uint32_t	 r_type;
@@ -87,6 +91,7 @@ struct cr_expect {		/* what the markers say about one path */
 	enum cr_state	 e_state;
 	uint64_t	 e_size;
 	uint64_t	 e_hash;
+	char		*e_target;	/* CR_LINK: the symlink's target */
 };
 
 struct cr_undo {
@@ -295,23 +300,42 @@ cr_undo_all(struct cr *c)
 	}
 }
 
+/* Parse a marker's kind; -1 for a marker that states nothing. */
+static int
+cr_marker_kind(const char *kind, int nfields)
+{
+	if (strcmp(kind, "FILE") == 0 && nfields == 4)
+		return (CR_FILE);
+	if (strcmp(kind, "GONE") == 0 && nfields >= 2)
+		return (CR_GONE);
+	if (strcmp(kind, "DIRTY") == 0 && nfields >= 2)
+		return (CR_DIRTY);
+	if (strcmp(kind, "DIR") == 0 && nfields >= 2)
+		return (CR_DIR);
+	if (strcmp(kind, "LINK") == 0 && nfields >= 3)
+		return (CR_LINK);
+	return (-1);
+}
+
 /* Record a marker's statement about its path. */
 static void
 cr_marker(struct cr *c, const struct cr_rec *r)
 {
 	char text[H2_WLOG_MARK_MAXBYTES + 1], kind[8], path[PATH_MAX];
+	char target[PATH_MAX];
 	struct cr_expect *e = NULL;
 	uint64_t size = 0, hash = 0;
 	size_t i;
-	int n;
+	int n, state;
 
 	memcpy(text, r->r_data, r->r_len);
 	text[r->r_len] = '\0';
 	n = sscanf(text, "%7s %4095s %" SCNu64 " %" SCNx64, kind, path, &size,
 	    &hash);
-	if (n < 2 || (strcmp(kind, "FILE") == 0 && n != 4) ||
-	    (strcmp(kind, "FILE") != 0 && strcmp(kind, "GONE") != 0 &&
-	    strcmp(kind, "DIRTY") != 0))
+	if (n >= 2 && strcmp(kind, "LINK") == 0)
+		n = sscanf(text, "%7s %4095s %4095s", kind, path, target);
+	state = n >= 2 ? cr_marker_kind(kind, n) : -1;
+	if (state < 0)
 		return;		/* a marker for a human reader, not a check */
 	for (i = 0; i < c->c_nexp && e == NULL; i++)
 		if (strcmp(c->c_exp[i].e_path, path) == 0)
@@ -321,15 +345,19 @@ cr_marker(struct cr *c, const struct cr_rec *r)
 		    sizeof(*c->c_exp));
 		if (c->c_exp == NULL)
 			cr_fatal("out of memory");
-		c->c_exp[c->c_nexp].e_path = strdup(path);
-		if (c->c_exp[c->c_nexp].e_path == NULL)
-			cr_fatal("out of memory");
 		e = &c->c_exp[c->c_nexp++];
+		memset(e, 0, sizeof(*e));
+		e->e_path = strdup(path);
+		if (e->e_path == NULL)
+			cr_fatal("out of memory");
 	}
-	e->e_state = kind[0] == 'F' ? CR_FILE : kind[0] == 'G' ? CR_GONE :
-	    CR_DIRTY;
+	e->e_state = (enum cr_state)state;
 	e->e_size = size;
 	e->e_hash = hash;
+	free(e->e_target);
+	e->e_target = NULL;
+	if (state == CR_LINK && (e->e_target = strdup(target)) == NULL)
+		cr_fatal("out of memory");
 }
 
 /*
@@ -450,6 +478,36 @@ cr_file_ok(struct cr *c, struct hammer2_pfs *pmp, const struct cr_expect *e)
 	return (true);
 }
 
+/* A DIR or LINK expectation: the type, and a symlink's target. */
+static bool
+cr_node_ok(struct cr *c, struct hammer2_pfs *pmp, const struct cr_expect *e)
+{
+	char buf[HAMMER2_SYMLINK_MAXBYTES + 1];
+	struct hammer2_inode ip;
+	uint8_t want = e->e_state == CR_DIR ? HAMMER2_OBJTYPE_DIRECTORY :
+	    HAMMER2_OBJTYPE_SOFTLINK;
+	size_t len;
+	int error;
+
+	error = hammer2_path_lookup(pmp, e->e_path, &ip);
+	if (error == 0 && ip.ino_data.meta.type != want)
+		error = CR_WRONG_TYPE;
+	if (error == 0 && e->e_state == CR_LINK) {
+		error = hammer2_readlink(pmp, &ip, buf, sizeof(buf), &len);
+		if (error == 0 && (len != strlen(e->e_target) ||
+		    memcmp(buf, e->e_target, len) != 0))
+			error = CR_WRONG_TARGET;
+	}
+	if (error != 0)
+		snprintf(c->c_why, sizeof(c->c_why), "marker %s %s%s%s: %s",
+		    e->e_state == CR_DIR ? "DIR" : "LINK", e->e_path,
+		    e->e_target ? " " : "", e->e_target ? e->e_target : "",
+		    error == CR_WRONG_TYPE ? "wrong file type" :
+		    error == CR_WRONG_TARGET ? "other target" :
+		    strerror(error));
+	return (error == 0);
+}
+
 /* Open the image read-only and check every marker's statement. */
 static bool
 cr_markers_ok(struct cr *c)
@@ -476,6 +534,10 @@ cr_markers_ok(struct cr *c)
 	for (i = 0; ok && i < c->c_nexp; i++) {
 		if (c->c_exp[i].e_state == CR_FILE) {
 			ok = cr_file_ok(c, &pmp, &c->c_exp[i]);
+			c->c_markers_checked++;
+		} else if (c->c_exp[i].e_state == CR_DIR ||
+		    c->c_exp[i].e_state == CR_LINK) {
+			ok = cr_node_ok(c, &pmp, &c->c_exp[i]);
 			c->c_markers_checked++;
 		} else if (c->c_exp[i].e_state == CR_GONE) {
 			error = hammer2_path_lookup(&pmp, c->c_exp[i].e_path,

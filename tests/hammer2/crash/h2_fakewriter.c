@@ -28,7 +28,9 @@
  *               old tree's check code no longer matches);
  *   earlymark   the marker is added after the header is written but
  *               before the final sync (fsync returning before the commit
- *               is durable; caught when the header write is dropped).
+ *               is durable; caught when the header write is dropped);
+ *   wrongtype   a marker "DIR /fN" for a file it wrote (the replayer's
+ *               type check must reject it).
  *
  * Invariants (mode good): no block referenced by the committed header is
  * ever written; new blocks come from a bump allocator above everything
@@ -58,7 +60,9 @@
 #define H2FW_FILE_MODE		0644
 #define H2FW_NAME_MAX		16
 
-enum h2fw_mode { H2FW_GOOD, H2FW_NOSYNC, H2FW_INPLACE, H2FW_EARLYMARK };
+enum h2fw_mode {
+	H2FW_GOOD, H2FW_NOSYNC, H2FW_INPLACE, H2FW_EARLYMARK, H2FW_WRONGTYPE
+};
 
 struct h2fw_file {
 	bool		ff_exists;
@@ -302,6 +306,9 @@ h2fw_commit(struct h2fw *fw, int i)
 	if (error == 0 && fw->fw_mode != H2FW_EARLYMARK)
 		error = h2fw_mark(fw, fw->fw_files[i].ff_exists ? "FILE" :
 		    "GONE", i);
+	if (error == 0 && fw->fw_mode == H2FW_WRONGTYPE &&
+	    fw->fw_files[i].ff_exists)
+		error = h2fw_mark(fw, "DIR", i);
 	return (error);
 }
 
@@ -375,7 +382,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: h2_fakewriter [-c commits] [-L label] "
-	    "[-m good|nosync|inplace|earlymark] [-s seed] image\n");
+	    "[-m good|nosync|inplace|earlymark|wrongtype] [-s seed] image\n");
 	exit(2);
 }
 
@@ -390,6 +397,8 @@ h2fw_parse_mode(const char *s)
 		return (H2FW_INPLACE);
 	if (strcmp(s, "earlymark") == 0)
 		return (H2FW_EARLYMARK);
+	if (strcmp(s, "wrongtype") == 0)
+		return (H2FW_WRONGTYPE);
 	fprintf(stderr, "h2_fakewriter: unknown mode %s\n", s);
 	usage();
 	return (H2FW_GOOD);
