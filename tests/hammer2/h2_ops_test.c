@@ -1141,6 +1141,24 @@ case_dedup(void)
 	CHECK_OK(t_remount());
 	CHECK_OK(t_read_cmp(f2, T_BLOCK, blk + T_BLOCK, T_BLOCK));
 	CHECK_OK(t_read_cmp(f2, 5 * T_BLOCK, blk, T_BLOCK));
+	/*
+	 * A block freed before its commit (written, then truncated away in
+	 * the same transaction) is never shared afterwards.
+	 */
+	t_fill_random(blk, T_BLOCK);
+	CHECK_OK(t_create(1, "g", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	CHECK_OK(t_write(va.va_inum, 0, blk, T_BLOCK));
+	memset(&va2, 0, sizeof(va2));
+	CHECK_OK(hammer2_vop_setattr(tmp, va.va_inum, &va2, HAMMER2_VA_SIZE,
+	    NULL));
+	CHECK_OK(hammer2_vfs_sync(tmp));
+	CHECK_OK(hammer2_vfs_statfs(tmp, &sf0));
+	CHECK_OK(t_create(1, "h", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	CHECK_OK(t_write(va.va_inum, 0, blk, T_BLOCK));
+	CHECK_OK(hammer2_vfs_statfs(tmp, &sf1));
+	CHECK(sf1.sf_dedup_bytes == sf0.sf_dedup_bytes);
+	CHECK_OK(t_remount());
+	CHECK_OK(t_read_cmp(va.va_inum, 0, blk, T_BLOCK));
 	CHECK_OK(t_unmount());
 	free(blk);
 	return (0);

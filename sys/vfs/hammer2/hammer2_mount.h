@@ -63,6 +63,8 @@ struct hammer2_openent {
 /* A data block written in this mount that later writes may share. */
 struct hammer2_dedup_ent {
 	uint64_t		 dd_key;	/* content hash ^ methods/size */
+	hammer2_tid_t		 dd_inum;	/* the file it was written for */
+	hammer2_key_t		 dd_fkey;	/* at this file offset */
 	struct hammer2_blockref	 dd_bref;	/* data_off 0: empty */
 };
 

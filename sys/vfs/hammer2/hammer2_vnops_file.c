@@ -169,11 +169,38 @@ hammer2_dedup_key(const uint8_t *data, size_t len, uint8_t methods)
 }
 
 /*
- * A block written earlier in this mount and committed since, holding
- * exactly the len bytes of data (zero padded to its size) with these
- * methods; NULL if none.  Only committed blocks qualify: the chain layer
- * frees a block of the open transaction as soon as its leaf is rewritten
- * or deleted, which would leave a second leaf sharing it dangling.
+ * True if the block of dedup entry dd may be shared: the leaf it was
+ * written for still names it, and that leaf's bref is committed.  A
+ * block of the open transaction is freed by the chain layer as soon as
+ * its leaf is rewritten or deleted, and a committed block no leaf names
+ * any more may be freed by bulkfree; a second leaf sharing either would
+ * be left naming free space.
+ */
+static bool
+hammer2_dedup_is_live(struct hammer2_mount *mp,
+    const struct hammer2_dedup_ent *dd)
+{
+	struct hammer2_chain *ch;
+	struct hammer2_ino owner;
+	bool live = false;
+
+	if (hammer2_ino_get(mp, dd->dd_inum, 0, &owner) != 0)
+		return (false);
+	if (!hammer2_ino_is_embedded(&owner) &&
+	    hammer2_chain_lookup(owner.in_chain, dd->dd_fkey, dd->dd_fkey,
+		HAMMER2_LOOKUP_NODATA, &ch) == 0) {
+		live = ch->ch_bref.data_off == dd->dd_bref.data_off &&
+		    ch->ch_bref.mirror_tid <= mp->mnt_dev->d_voldata.mirror_tid;
+		hammer2_chain_drop(ch);
+	}
+	hammer2_ino_put(mp, &owner);
+	return (live);
+}
+
+/*
+ * A block written earlier in this mount, still in use and committed
+ * (hammer2_dedup_is_live()), holding exactly the len bytes of data (zero
+ * padded to its size) with these methods; NULL if none.
  */
 static const struct hammer2_blockref *
 hammer2_dedup_find(struct hammer2_mount *mp, const uint8_t *data, size_t len,
@@ -189,7 +216,7 @@ hammer2_dedup_find(struct hammer2_mount *mp, const uint8_t *data, size_t len,
 	b = &dd->dd_bref;
 	if (dd->dd_key != key || b->data_off == 0 || b->methods != methods ||
 	    b->mirror_tid > mp->mnt_dev->d_voldata.mirror_tid ||
-	    hammer2_bref_bytes(b) < len)
+	    hammer2_bref_bytes(b) < len || !hammer2_dedup_is_live(mp, dd))
 		return (NULL);
 	if (hammer2_bref_read(mp->mnt_dev, b, (const void **)&blk, &blen) != 0)
 		return (NULL);
@@ -232,10 +259,10 @@ hammer2_dedup_share(struct hammer2_mount *mp, struct hammer2_ino *ino,
 	return (error);
 }
 
-/* Remember the block leaf ch was just written to, for later dedup. */
+/* Remember the block leaf ch of ino was just written to, for dedup. */
 static void
-hammer2_dedup_record(struct hammer2_mount *mp, const struct hammer2_chain *ch,
-    uint64_t key)
+hammer2_dedup_record(struct hammer2_mount *mp, const struct hammer2_ino *ino,
+    const struct hammer2_chain *ch, uint64_t key)
 {
 	struct hammer2_dedup_ent *dd;
 
@@ -243,6 +270,8 @@ hammer2_dedup_record(struct hammer2_mount *mp, const struct hammer2_chain *ch,
 		return;
 	dd = &mp->mnt_dedup[key & (HAMMER2_DEDUP_SLOTS - 1)];
 	dd->dd_key = key;
+	dd->dd_inum = ino->in_inum;
+	dd->dd_fkey = ch->ch_bref.key;
 	dd->dd_bref = ch->ch_bref;
 }
 
@@ -282,7 +311,7 @@ hammer2_file_store_block(struct hammer2_mount *mp, struct hammer2_ino *ino,
 		return (error);
 	error = hammer2_chain_write_data(ch, data, len, methods, mtid);
 	if (error == 0)
-		hammer2_dedup_record(mp, ch, dkey);
+		hammer2_dedup_record(mp, ino, ch, dkey);
 	hammer2_chain_drop(ch);
 	return (error);
 }
