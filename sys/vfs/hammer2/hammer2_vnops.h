@@ -30,6 +30,14 @@
  * it is open (hammer2_vop_open/release) and is destroyed at the last
  * release, or at unmount.
  *
+ * Write-behind: the last block a write leaves partly written stays in
+ * memory until another access needs it (a read or setattr of that file,
+ * a write elsewhere, a sync); a store failing then (ENOSPC, EIO) is
+ * returned by the next hammer2_vfs_sync()/hammer2_vop_fsync().
+ *
+ * Several mounts of one dev: the first read-write one sets up the dev's
+ * write side (hammer2_rw_mount()) and must be unmounted last.
+ *
  * Invariants: every errno is the one POSIX specifies for the case
  * (ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL for
  * renaming a directory into itself, EXDEV never, EROFS on a read-only
