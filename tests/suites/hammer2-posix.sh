@@ -39,10 +39,11 @@ mkdir -p "$MNT"
 
 skip_h2()
 {
-	for _c in suite persist_make core_quiet clean_unmount fsck_after_suite \
+	for _c in suite no_inode_leak persist_make core_quiet clean_unmount fsck_after_suite \
 	    remount_persist remount_change second_unmount fsck_after_remount \
 	    ro_mount ro_unmount fsck_after_ro fsck_after_kill \
-	    fsync_and_syncer_survive_kill unmount_after_kill; do
+	    fsync_and_syncer_survive_kill unmount_after_kill \
+	    rw_refuses_readonly_device mount_errors; do
 		skip "hammer2_$_c" "$1"
 	done
 	exit 0
@@ -138,10 +139,23 @@ case ${links:-} in
 *) conv=unix; echo "a new directory has ${links:-no} links" ;;
 esac
 echo "hammer2 directory link counts: $conv"
+iused()
+{
+	df --output=iused "$MNT" | tail -n 1 | tr -d ' '
+}
+before=$(iused)
 if sh "$RUN" dir "$MNT" hammer2 "$conv"; then
 	pass hammer2_suite
 else
 	fail hammer2_suite "see the hammer2_ cases above"
+fi
+# Every inode the suite made is gone, open-unlinked ones included (the
+# PFS's inode count, df -i, is live).
+after=$(iused)
+if [ -n "$before" ] && [ "$before" = "$after" ]; then
+	pass hammer2_no_inode_leak
+else
+	fail hammer2_no_inode_leak "inodes in use: $before before the suite, $after after"
 fi
 
 # What must survive the unmount.
@@ -279,3 +293,25 @@ if LOOPDEV=$(losetup -f --show -r "$IMG" 2>/dev/null) && [ -b "$LOOPDEV" ]; then
 else
 	skip hammer2_rw_refuses_readonly_device "no read-only loop device"
 fi
+
+# Bad arguments: a clear message, a failure, nothing mounted.
+mount_errors()
+{
+	head -c 4194304 /dev/zero >"$T/zero.img"
+	for _args in "-o rw $T/missing.img" "-o rw $T/zero.img" \
+	    "-o rw $IMG@NOPE" "-o rw,ro $IMG@NOPE"; do
+		# shellcheck disable=SC2086
+		_out=$(timeout 20 "$MOUNT_H2" $_args "$MNT" 2>&1)
+		_rc=$?
+		echo "mount_hammer2 $_args: exit $_rc: $_out"
+		if mountpoint -q "$MNT"; then
+			fusermount3 -u "$MNT"
+			return 1
+		fi
+		[ $_rc -ne 0 ] && [ -n "$_out" ] || return 1
+	done
+	timeout 20 "$MOUNT_H2" -o rw "$IMG@NOPE" "$MNT" 2>&1 |
+	    grep -q 'no such PFS' || return 1
+	timeout 20 "$MOUNT_H2" "$IMG" 2>&1 | grep -q '^usage: mount_hammer2'
+}
+check hammer2_mount_errors mount_errors
