@@ -43,7 +43,9 @@ skip_h2()
 	    remount_persist remount_change second_unmount fsck_after_remount \
 	    ro_mount ro_unmount fsck_after_ro fsck_after_kill \
 	    fsync_and_syncer_survive_kill unmount_after_kill \
-	    rw_refuses_readonly_device mount_errors; do
+	    write_after_kill unmount_after_kill_write fsck_after_kill_write \
+	    data_after_kill_write last_unmount rw_refuses_readonly_device \
+	    mount_errors; do
 		skip "hammer2_$_c" "$1"
 	done
 	exit 0
@@ -258,6 +260,7 @@ if h2_mount -o rw; then
 	printf later >"$P/bysyncer"
 	sleep 9	# the syncer commits changes 5-6 s old
 	printf maybe >"$P/unsynced"
+	head -c 16777216 /dev/urandom >"$P/lostdata"	# blocks, no commit
 	kill -9 "$MPID"
 	wait "$MPID" 2>/dev/null
 	MPID=
@@ -271,6 +274,34 @@ if h2_mount -o rw; then
 	fi
 else
 	fail hammer2_fsck_after_kill "mount failed"
+fi
+
+# Writing on after the crash: the blocks the killed daemon allocated but
+# never committed are free again; new data and files land, the image
+# stays clean, and the data reads back after a remount.
+head -c 33554432 /dev/urandom >"$T/ref2"
+after_kill_write()
+{
+	cp "$T/ref2" "$P/after" && mkdir "$P/many" &&
+	    for _i in $(seq 1 300); do : >"$P/many/f$_i" || return 1; done
+}
+after_kill_check()
+{
+	cmp "$T/ref2" "$P/after" && cmp "$T/ref" "$P/data" &&
+	    [ "$(ls "$P/many" | wc -l)" -eq 300 ]
+}
+if h2_mount -o rw; then
+	check hammer2_write_after_kill after_kill_write
+	h2_unmount hammer2_unmount_after_kill_write
+	check hammer2_fsck_after_kill_write "$B/fsck_hammer2" "$IMG"
+	if h2_mount -o ro; then
+		check hammer2_data_after_kill_write after_kill_check
+		h2_unmount hammer2_last_unmount
+	else
+		fail hammer2_data_after_kill_write "remount failed"
+	fi
+else
+	fail hammer2_write_after_kill "mount failed"
 fi
 
 # -o rw on a read-only device fails, saying why, and mounts nothing.
