@@ -827,14 +827,28 @@ out:
 	return (rc);
 }
 
-/* Errors: bad sizes, read-only, no freemap. */
+static int
+fail_write(void *arg, const void *buf, size_t len, uint64_t off)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)off;
+	return (EIO);
+}
+
+/* Errors: bad sizes, failing writes, read-only, no freemap. */
 static int
 case_errors(void)
 {
 	char path[1024];
 	struct hammer2_dev *dev, *ro;
+	struct hammer2_devops fops;
+	const struct hammer2_devops *saved_ops;
+	struct hammer2_bulkfree_stats st;
 	struct hammer2_rw rw;
 	hammer2_off_t off;
+	uint64_t size0;
 	int rc = 1;
 
 	img_path(path, sizeof(path), "errors");
@@ -857,6 +871,26 @@ case_errors(void)
 		why("impossible marks accepted");
 		goto out;
 	}
+	/* A device that fails writes: flush and growfs report EIO. */
+	fops = *dev->d_ops;
+	fops.dop_write = fail_write;
+	saved_ops = dev->d_ops;
+	if (hammer2_freemap_alloc(dev, 3, 65536, &off) != 0) {
+		why("alloc");
+		goto out;
+	}
+	dev->d_ops = &fops;
+	size0 = dev->d_voldata.volu_size;
+	dev->d_devsize = 2 * GIB + 8 * MIB;	/* growfs writes header copy 1 */
+	if (truncate(path, (off_t)dev->d_devsize) != 0 ||
+	    hammer2_freemap_flush(dev, dev->d_voldata.mirror_tid + 1) != EIO ||
+	    hammer2_growfs_apply(dev, dev->d_devsize) != EIO ||
+	    dev->d_voldata.volu_size != size0) {
+		dev->d_ops = saved_ops;
+		why("failing writes: wrong errors or growfs changed the size");
+		goto out;
+	}
+	dev->d_ops = saved_ops;
 	if (h2_host_open(path, H2_HOST_QUIET, &ro) != 0) {
 		why("read-only open");
 		goto out;
@@ -864,6 +898,9 @@ case_errors(void)
 	memset(&rw, 0, sizeof(rw));
 	ro->d_rw = &rw;
 	if (hammer2_freemap_alloc(ro, 3, 1024, &off) != EINVAL ||
+	    hammer2_bulkfree_pass(ro, &st) != EINVAL ||
+	    hammer2_freemap_flush(ro, 99) != EINVAL ||
+	    hammer2_freemap_mark(ro, (28 * MIB) | 10) != EINVAL ||
 	    hammer2_freemap_init(ro) != 0 ||
 	    hammer2_freemap_alloc(ro, 3, 1024, &off) != 0 ||
 	    hammer2_freemap_flush(ro, 99) != EROFS ||

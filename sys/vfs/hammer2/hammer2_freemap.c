@@ -1007,32 +1007,34 @@ hammer2_fm_flush_leaf(struct hammer2_freemap *fm, size_t area,
     hammer2_tid_t tid, struct hammer2_blockref *brefp, bool *movedp)
 {
 	struct hammer2_fmleaf *leaf = fm->fm_leaves[area];
-	struct hammer2_blockref *b;
+	struct hammer2_blockref b;
 	int error;
 
 	*movedp = false;
 	memset(brefp, 0, sizeof(*brefp));
 	if (leaf == NULL)
 		return (0);
-	b = &leaf->fl_bref;
-	if (leaf->fl_dirty || b->data_off == 0) {
-		b->type = HAMMER2_BREF_TYPE_FREEMAP_LEAF;
-		b->methods = FM_METHODS;
-		b->keybits = HAMMER2_FREEMAP_LEVEL1_RADIX;
-		b->key = leaf->fl_key;
-		b->data_off = hammer2_fm_next_off(1, leaf->fl_key, b->data_off) |
+	if (leaf->fl_dirty || leaf->fl_bref.data_off == 0) {
+		/* The leaf keeps its old bref unless the write succeeds. */
+		b = leaf->fl_bref;
+		b.type = HAMMER2_BREF_TYPE_FREEMAP_LEAF;
+		b.methods = FM_METHODS;
+		b.keybits = HAMMER2_FREEMAP_LEVEL1_RADIX;
+		b.key = leaf->fl_key;
+		b.data_off = hammer2_fm_next_off(1, leaf->fl_key, b.data_off) |
 		    FM_RADIX15;
-		b->mirror_tid = tid;
-		b->modify_tid = tid;
-		b->check.freemap.bigmask = leaf->fl_bigmask;
-		b->check.freemap.avail = hammer2_leaf_avail(leaf);
-		error = hammer2_fm_write(fm, b, leaf->fl_bmap);
+		b.mirror_tid = tid;
+		b.modify_tid = tid;
+		b.check.freemap.bigmask = leaf->fl_bigmask;
+		b.check.freemap.avail = hammer2_leaf_avail(leaf);
+		error = hammer2_fm_write(fm, &b, leaf->fl_bmap);
 		if (error != 0)
 			return (error);
+		leaf->fl_bref = b;
 		leaf->fl_dirty = false;
 		*movedp = true;
 	}
-	*brefp = *b;
+	*brefp = leaf->fl_bref;
 	return (0);
 }
 
