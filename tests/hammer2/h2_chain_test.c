@@ -1768,6 +1768,21 @@ scenario_share(void)
 	data_fill(buf, 1, m->m_data_gen[1]);
 	CHECK_ERR(hammer2_data_read(dev, &b->ch_bref, got, BLK), 0);
 	CHECK(memcmp(buf, got, BLK) == 0);
+	/* A block freed while fresh is refused even after a commit. */
+	CHECK_ERR(data_put(file, 6, 7, buf), 0);
+	CHECK_ERR(hammer2_chain_lookup(file, data_off(6), data_off(6), 0, &a),
+	    0);
+	if (a == NULL)
+		return (1);
+	src = a->ch_bref;
+	hammer2_chain_drop(a);
+	CHECK_ERR(data_put(file, 6, 8, buf), 0);
+	m->m_data_gen[6] = 8;
+	CHECK_ERR(hammer2_flush(dev), 0);
+	CHECK(!hammer2_chain_bref_is_fresh(dev, &src));
+	CHECK_ERR(hammer2_chain_share(b, &src, next_mtid++), EINVAL);
+	src.data_off = 0;
+	CHECK_ERR(hammer2_chain_share(b, &src, next_mtid++), EINVAL);
 	hammer2_chain_drop(b);
 	hammer2_chain_drop(file);
 	hammer2_chain_drop(pfs);

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "hammer2_chain_priv.h"
+#include "hammer2_freemap.h"
 
 struct hammer2_chain_mem {
 	struct hammer2_chain		cm_chain;
@@ -1122,10 +1123,46 @@ out:
 }
 
 /*
+ * Is every 16 KiB granule of the block at data_off allocated in the
+ * in-memory freemap?  A block freed since it was recorded somewhere (a
+ * dedup table) fails this; a block under 16 KiB is judged by its
+ * granule only.
+ */
+static bool
+hammer2_chain_block_is_allocated(struct hammer2_dev *dev,
+    hammer2_off_t data_off)
+{
+	struct hammer2_freemap *fm = hammer2_freemap_get(dev);
+	hammer2_off_t off = data_off & HAMMER2_OFF_MASK, end, g;
+	struct hammer2_fmleaf *leaf;
+	size_t area;
+
+	end = off + ((hammer2_off_t)1 << (data_off & HAMMER2_OFF_MASK_RADIX));
+	if (fm == NULL)
+		return (false);
+	for (g = off & ~(hammer2_off_t)(HAMMER2_FREEMAP_BLOCK_SIZE - 1);
+	    g < end; g += HAMMER2_FREEMAP_BLOCK_SIZE) {
+		area = (size_t)(g >> HAMMER2_FREEMAP_LEVEL1_RADIX);
+		if (area >= fm->fm_nareas || fm->fm_leaves[area] == NULL)
+			return (false);
+		leaf = fm->fm_leaves[area];
+		if (hammer2_freemap_gstate(&leaf->fl_bmap[(g >>
+			HAMMER2_FREEMAP_LEVEL0_RADIX) %
+			HAMMER2_FM_SEGS_PER_LEAF],
+			(unsigned)((g >> HAMMER2_FREEMAP_BLOCK_RADIX) %
+			HAMMER2_FM_GRANULES)) != HAMMER2_FREEMAP_ALLOCATED)
+			return (false);
+	}
+	return (true);
+}
+
+/*
  * hammer2_chain_share - make the DATA (or DIRENT-name) leaf chain name
  * the committed block src names (dedup: the bref is repeated, the block
  * shared).  src must be a committed block of the same type: a block of
- * the open transaction could be freed under the sharer (EINVAL).  The
+ * the open transaction could be freed under the sharer, and a block the
+ * freemap no longer holds allocated (freed while it was fresh, after
+ * src was recorded) could be handed out again (EINVAL for both).  The
  * chain's own fresh block, if any, is freed.  Returns 0, EINVAL, EROFS
  * or ENOENT (deleted chain).
  */
@@ -1144,8 +1181,10 @@ hammer2_chain_share(struct hammer2_chain *chain,
 	if ((chain->ch_bref.type != HAMMER2_BREF_TYPE_DATA &&
 		chain->ch_bref.type != HAMMER2_BREF_TYPE_DIRENT) ||
 	    src->type != chain->ch_bref.type ||
-	    (src->data_off & HAMMER2_OFF_MASK_RADIX) == 0 ||
-	    hammer2_chain_bref_is_fresh(dev, src))
+	    (src->data_off & HAMMER2_OFF_MASK_RADIX) < HAMMER2_RADIX_MIN ||
+	    (src->data_off & HAMMER2_OFF_MASK_RADIX) > HAMMER2_RADIX_MAX ||
+	    hammer2_chain_bref_is_fresh(dev, src) ||
+	    !hammer2_chain_block_is_allocated(dev, src->data_off))
 		return (EINVAL);
 	if (hammer2_chain_bref_is_fresh(dev, &chain->ch_bref))
 		hammer2_freemap_free_uncommitted(dev, chain->ch_bref.data_off);
