@@ -267,27 +267,28 @@ NM_CTASSERT(offsetof(struct nm_thread, t_class) == 0);
  * offset added straight from the GOT entry the linker makes for
  * nm_self@gottpoff: one instruction less in malloc and in free.
  * Sanitizer builds do not instrument __seg_fs accesses, so they use the
- * plain form.
+ * plain form.  NM_TLS qualifies the pointers to such a slot.
  */
 #if defined(__x86_64__) && defined(__SEG_FS) && \
     !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-typedef struct nm_tclass __seg_fs nm_tls_tclass_t;
+#define NM_TLS	__seg_fs
 
-static inline nm_tls_tclass_t *
+static inline struct nm_tclass NM_TLS *
 nm_tc_at(uint32_t tcoff)
 {
 	uintptr_t off = tcoff;
 
 	__asm__("addq nm_self@gottpoff(%%rip), %0" : "+r"(off));
-	return ((nm_tls_tclass_t *)off);
+	return ((struct nm_tclass NM_TLS *)off);
 }
 #else
-typedef struct nm_tclass nm_tls_tclass_t;
+#define NM_TLS
 
-static inline nm_tls_tclass_t *
+static inline struct nm_tclass *
 nm_tc_at(uint32_t tcoff)
 {
-	return ((nm_tls_tclass_t *)(void *)((char *)nm_self.t_class + tcoff));
+	return ((struct nm_tclass *)(void *)((char *)nm_self.t_class +
+	    tcoff));
 }
 #endif
 #define NM_TC(zi)	nm_tc_at((uint32_t)(zi) << NM_TC_SHIFT)
@@ -981,7 +982,7 @@ nm_alloc_slow(unsigned zi)
 static inline __attribute__((__always_inline__)) void *
 nm_alloc_class(unsigned zi)
 {
-	nm_tls_tclass_t *tc = NM_TC(zi);
+	struct nm_tclass NM_TLS *tc = NM_TC(zi);
 	void *p;
 
 	if (nm_likely(tc->tc_top != tc->tc_base)) {
@@ -1024,7 +1025,7 @@ nm_alloc_other(size_t size)
 static inline __attribute__((__always_inline__)) void *
 nm_alloc_inline(size_t size)
 {
-	nm_tls_tclass_t *tc;
+	struct nm_tclass NM_TLS *tc;
 	void *p;
 
 	if (nm_unlikely(size - 1 >= NM_TABLE_MAX_BYTES))
@@ -1225,7 +1226,7 @@ nm_chunk_class(const void *ptr)
 static inline __attribute__((__always_inline__)) void
 nm_free_chunk(void *ptr, uint32_t tcoff)
 {
-	nm_tls_tclass_t *tc = nm_tc_at(tcoff);
+	struct nm_tclass NM_TLS *tc = nm_tc_at(tcoff);
 
 	((uint64_t *)ptr)[1] = nm_free_tag(ptr);
 	if (nm_likely(tc->tc_top != tc->tc_end)) {
