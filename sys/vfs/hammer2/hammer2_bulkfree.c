@@ -50,7 +50,8 @@ static int hammer2_walk_cb(void *arg, const struct hammer2_blockref *bref,
     int error);
 
 static int
-hammer2_walk_inode(struct hammer2_fmwalk *w, const struct hammer2_blockref *bref)
+hammer2_walk_inode(struct hammer2_fmwalk *w,
+    const struct hammer2_blockref *bref)
 {
 	struct hammer2_inode *ip;
 	int error;
