@@ -10,9 +10,10 @@
  * hammer2_growfs() (they commit).  A bulkfree pass, as in DragonFly,
  * frees a block only when it found it unreferenced in two passes in a
  * row (allocated -> staged -> free, format §15.2).  cleanup is our
- * offline version of DragonFly's periodic cleanup: a dedup pass over
- * every PFS (snapshots included, so that their duplicates go too), then
- * two bulkfree passes, which free the blocks the dedup passes stopped
+ * offline version of DragonFly's periodic cleanup: one dedup pass over
+ * every PFS with one table (snapshots included, so that their duplicates
+ * go too; identical blocks of different PFSs are merged), then two
+ * bulkfree passes, which free the blocks the dedup passes stopped
  * using and whatever deleted PFSs and files left.  growfs extends an image file
  * that is smaller than the size asked for, then grows the volume to it
  * (default: the size of the file or device).
@@ -64,52 +65,19 @@ cmd_bulkfree(const char *path)
 	return (h2cmd_close_rw(path, dev, error));
 }
 
-struct cleanup_pfs {
-	char	**cp_labels;
-	size_t	  cp_n;
-};
-
-static int
-cleanup_collect(void *arg, const struct hammer2_inode *ip)
-{
-	struct cleanup_pfs *cp = arg;
-	char **n;
-
-	n = realloc(cp->cp_labels, (cp->cp_n + 1) * sizeof(*n));
-	if (n == NULL)
-		return (ENOMEM);
-	cp->cp_labels = n;
-	n[cp->cp_n] = strndup((const char *)ip->ino_data.filename,
-	    ip->ino_data.meta.name_len);
-	if (n[cp->cp_n] == NULL)
-		return (ENOMEM);
-	cp->cp_n++;
-	return (0);
-}
-
-/* Dedup every PFS, then bulkfree twice. */
+/* Dedup every PFS (one table for all), then bulkfree twice. */
 static int
 cleanup_run(const char *path, struct hammer2_dev *dev)
 {
 	struct hammer2_pfs_dedup_stats dd;
 	struct hammer2_bulkfree_stats st;
-	struct cleanup_pfs cp = { NULL, 0 };
-	size_t i;
-	int error;
+	int error, i;
 
-	error = hammer2_pfs_scan(dev, cleanup_collect, &cp);
-	for (i = 0; error == 0 && i < cp.cp_n; i++) {
-		memset(&dd, 0, sizeof(dd));
-		error = hammer2_pfs_dedup(dev, cp.cp_labels[i], &dd);
-		if (error == 0)
-			printf("dedup %s: %ju blocks, %ju repointed, %ju KiB saved\n",
-			    cp.cp_labels[i], (uintmax_t)dd.dd_scanned,
-			    (uintmax_t)dd.dd_repointed,
-			    (uintmax_t)(dd.dd_saved >> 10));
-	}
-	for (i = 0; i < cp.cp_n; i++)
-		free(cp.cp_labels[i]);
-	free(cp.cp_labels);
+	error = hammer2_pfs_dedup(dev, NULL, &dd);
+	if (error == 0)
+		printf("dedup: %ju blocks, %ju repointed, %ju KiB saved\n",
+		    (uintmax_t)dd.dd_scanned, (uintmax_t)dd.dd_repointed,
+		    (uintmax_t)(dd.dd_saved >> 10));
 	for (i = 0; error == 0 && i < CLEANUP_BULKFREE_PASSES; i++) {
 		memset(&st, 0, sizeof(st));
 		error = hammer2_bulkfree(dev, &st);

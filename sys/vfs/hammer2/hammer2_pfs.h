@@ -86,7 +86,8 @@ struct hammer2_pfs_dedup_stats {
  * hammer2_pfs_dedup: repoint every DATA bref of PFS label whose block
  * has the same methods, size, check code and contents as one met
  * earlier in the PFS to that earlier block.  The duplicates become free
- * at the next bulkfree.
+ * at the next bulkfree.  label NULL: every PFS, with one table (blocks
+ * of different PFSs are merged too).
  *
  * hammer2_pfs_usage: space accounting of the committed PFS root ip.
  *

@@ -17,7 +17,10 @@
  * repointed at the remembered block (hammer2_chain_share()), keeping its
  * own key and key range.  Blocks already shared are left alone.  One
  * commit at the end; the blocks no longer referenced are freed by the
- * next bulkfree (hammer2 cleanup runs both).
+ * next bulkfree (hammer2 cleanup runs both).  Run over every PFS (label
+ * NULL, what cleanup does), one table serves them all, so identical
+ * blocks of different PFSs are merged too; blocks a snapshot shares with
+ * its source are one block already and stay as they are.
  *
  * Invariants: only byte-identical physical blocks with identical methods
  * are merged, so every file reads exactly as before; only DATA brefs
@@ -236,21 +239,15 @@ hammer2_dedup_collect(void *arg, const struct hammer2_blockref *bref,
 	return (0);
 }
 
+/* Dedup the files of the PFS whose root chain is pchain. */
 static int
-hammer2_dedup_run(struct hammer2_dedup *dd, const char *label)
+hammer2_dedup_pfs(struct hammer2_dedup *dd, struct hammer2_chain *pchain)
 {
-	struct hammer2_chain *sroot, *pchain;
 	struct hammer2_pfs *pmp;
 	size_t i;
 	int error;
 
-	error = hammer2_pfs_sroot(dd->dd_dev, &sroot);
-	if (error != 0)
-		return (error);
-	error = hammer2_pfs_find(sroot, label, &pchain);
-	hammer2_chain_drop(sroot);
-	if (error != 0)
-		return (error);
+	dd->dd_ninums = 0;
 	pmp = hammer2_alloc(dd->dd_dev, sizeof(*pmp));
 	error = pmp == NULL ? ENOMEM : hammer2_pfs_view(dd->dd_dev, pchain, pmp);
 	if (error == 0)
@@ -263,8 +260,41 @@ hammer2_dedup_run(struct hammer2_dedup *dd, const char *label)
 	dd->dd_tid = hammer2_pfs_tid(dd->dd_dev, pchain);
 	for (i = 0; error == 0 && i < dd->dd_ninums; i++)
 		error = hammer2_dedup_file(dd, pchain, dd->dd_inums[i]);
-	hammer2_chain_drop(pchain);
 	return (error);
+}
+
+/* One PFS by label, or (label NULL) every PFS root in key order. */
+static int
+hammer2_dedup_run(struct hammer2_dedup *dd, const char *label)
+{
+	struct hammer2_chain *sroot, *pchain;
+	int error;
+
+	error = hammer2_pfs_sroot(dd->dd_dev, &sroot);
+	if (error != 0)
+		return (error);
+	if (label != NULL) {
+		error = hammer2_pfs_find(sroot, label, &pchain);
+		if (error == 0) {
+			error = hammer2_dedup_pfs(dd, pchain);
+			hammer2_chain_drop(pchain);
+		}
+		hammer2_chain_drop(sroot);
+		return (error);
+	}
+	error = hammer2_chain_lookup(sroot, 0, HAMMER2_KEY_MAX, 0, &pchain);
+	while (error == 0) {
+		if (pchain->ch_bref.type == HAMMER2_BREF_TYPE_INODE)
+			error = hammer2_dedup_pfs(dd, pchain);
+		if (error != 0) {
+			hammer2_chain_drop(pchain);
+			break;
+		}
+		error = hammer2_chain_next(sroot, pchain, HAMMER2_KEY_MAX, 0,
+		    &pchain);
+	}
+	hammer2_chain_drop(sroot);
+	return (error == ENOENT ? 0 : error);
 }
 
 /*
@@ -282,7 +312,7 @@ hammer2_pfs_dedup(struct hammer2_dev *dev, const char *label,
 	int error;
 
 	memset(stats, 0, sizeof(*stats));
-	if (!hammer2_pfs_label_is_valid(label))
+	if (label != NULL && !hammer2_pfs_label_is_valid(label))
 		return (EINVAL);
 	if (dev->d_rw == NULL)
 		return (EROFS);
