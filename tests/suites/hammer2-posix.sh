@@ -43,7 +43,7 @@ skip_h2()
 	    remount_persist remount_change second_unmount fsck_after_remount \
 	    ro_mount ro_unmount fsck_after_ro fsck_after_kill \
 	    fsync_and_syncer_survive_kill unmount_after_kill \
-	    write_after_kill unmount_after_kill_write fsck_after_kill_write \
+	    daemon_alive_before_kill write_after_kill unmount_after_kill_write fsck_after_kill_write \
 	    data_after_kill_write last_unmount rw_refuses_readonly_device \
 	    mount_errors; do
 		skip "hammer2_$_c" "$1"
@@ -261,7 +261,13 @@ if h2_mount -o rw; then
 	sleep 9	# the syncer commits changes 5-6 s old
 	printf maybe >"$P/unsynced"
 	head -c 16777216 /dev/urandom >"$P/lostdata"	# blocks, no commit
-	kill -9 "$MPID"
+	if kill -0 "$MPID" 2>/dev/null && ls "$P" >/dev/null 2>&1; then
+		pass hammer2_daemon_alive_before_kill
+	else
+		fail hammer2_daemon_alive_before_kill "mount_hammer2 died:"
+		cat "$T/mount.log"
+	fi
+	kill -9 "$MPID" 2>/dev/null
 	wait "$MPID" 2>/dev/null
 	MPID=
 	fusermount3 -u "$MNT" 2>/dev/null
