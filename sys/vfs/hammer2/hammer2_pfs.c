@@ -436,6 +436,7 @@ hammer2_pfs_snap_init(struct hammer2_chain *snap, struct hammer2_chain *src,
 	ipdata->meta.pfs_subtype = HAMMER2_PFSSUBTYPE_SNAPSHOT;
 	ipdata->meta.op_flags |= HAMMER2_OPFLAG_PFSROOT;
 	ipdata->meta.pfs_lsnap_tid = tid;
+	ipdata->meta.pfs_inum++;	/* format §9.4: source's next + 1 */
 	hammer2_pfs_init_bref(snap);
 	snap->ch_bref.embed = src->ch_bref.embed;
 }
