@@ -35,6 +35,7 @@
 /* clang-format off */
 #define MIB_SHIFT	20
 #define CLEANUP_BULKFREE_PASSES	2	/* 11 -> 10, then 10 -> 00 */
+#define GROWFS_WRITE_BITS	0222	/* read-only files are refused later */
 /* clang-format on */
 
 static void
@@ -143,7 +144,8 @@ growfs_extend(const char *path, uint64_t size)
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size >= size)
 		return (0);
-	if ((st.st_mode & 0222) != 0 && truncate(path, (off_t)size) != 0) {
+	if ((st.st_mode & GROWFS_WRITE_BITS) != 0 &&
+	    truncate(path, (off_t)size) != 0) {
 		fprintf(stderr, "hammer2: %s: %s\n", path, strerror(errno));
 		return (errno);
 	}
