@@ -560,7 +560,27 @@ case_rename(void)
 	CHECK_OK(hammer2_vop_rename(tmp, d2, "sub2", 4, 1, "top", 3, 0));
 	CHECK(t_inum(1, "top") == sub && t_inum(sub, "..") == 1);
 	CHECK_OK(hammer2_vop_rename(tmp, 1, "a2", 2, sub, "deep", 4, 0));
+	/* exchange: a file with a directory across directories */
+	CHECK_OK(t_create(d2, "xf", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	c = va.va_inum;
+	CHECK_OK(t_create(1, "xd", HAMMER2_OBJTYPE_DIRECTORY, T_MODE_DIR, &va));
+	h = va.va_inum;
+	CHECK_OK(hammer2_vop_rename(tmp, d2, "xf", 2, 1, "xd", 2,
+	    HAMMER2_RENAME_EXCHANGE));
+	CHECK(t_inum(1, "xd") == c && t_inum(d2, "xf") == h);
+	CHECK(t_inum(h, "..") == d2);
+	CHECK_ERR(hammer2_vop_rename(tmp, d2, "xf", 2, 1, "nope", 4,
+	    HAMMER2_RENAME_EXCHANGE), ENOENT);
+	CHECK_ERR(hammer2_vop_rename(tmp, d2, "xf", 2, 1, "xd", 2,
+	    HAMMER2_RENAME_EXCHANGE | HAMMER2_RENAME_NOREPLACE), EINVAL);
+	CHECK_OK(t_create(h, "in", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	CHECK_ERR(hammer2_vop_rename(tmp, d2, "xf", 2, h, "in", 2,
+	    HAMMER2_RENAME_EXCHANGE), EINVAL);
+	CHECK_OK(hammer2_vop_rename(tmp, 1, "xd", 2, 1, "xd", 2,
+	    HAMMER2_RENAME_EXCHANGE));
 	CHECK_OK(t_remount());
+	CHECK(t_inum(1, "xd") == c && t_inum(d2, "xf") == h);
+	CHECK(t_inum(h, "..") == d2 && t_inum(h, "in") != 0);
 	CHECK(t_inum(1, "empty") == d1 && t_inum(1, "d2") == d2);
 	CHECK(t_inum(1, "top") == sub && t_inum(sub, "..") == 1);
 	CHECK(t_inum(sub, "deep") == a && t_inum(d2, "hl") == b);
@@ -1293,7 +1313,7 @@ case_embed(void)
 
 /*
  * Random namespace operations (create, mkdir, unlink, rmdir, link,
- * rename, write, truncate) on a few directories and a small name pool,
+ * rename, rename-exchange, write, truncate) on a few directories and a small name pool,
  * so that every POSIX error case comes up, against a model; the whole
  * tree is compared with the model after every remount.
  */
@@ -1489,6 +1509,41 @@ tn_op_rename(void)
 }
 
 static int
+tn_op_exchange(void)
+{
+	int sd = tn_pick_dir(), td = tn_pick_dir(), want = 0, node;
+	struct tn_entry *se, *te;
+	char sn[8], tn[8];
+
+	snprintf(sn, sizeof(sn), "n%d", (int)(t_rand() % TN_NAMES));
+	snprintf(tn, sizeof(tn), "n%d", (int)(t_rand() % TN_NAMES));
+	se = tn_find(sd, sn);
+	te = tn_find(td, tn);
+	if (se == NULL || te == NULL)
+		want = ENOENT;
+	else if (se->en_node == te->en_node)
+		want = -1;
+	else if (sd != td && ((tn_nodes[se->en_node].nd_type ==
+	    HAMMER2_OBJTYPE_DIRECTORY && tn_is_ancestor(se->en_node, td)) ||
+	    (tn_nodes[te->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY &&
+	    tn_is_ancestor(te->en_node, sd))))
+		want = EINVAL;
+	CHECK_ERR(hammer2_vop_rename(tmp, tn_nodes[sd].nd_inum, sn, strlen(sn),
+	    tn_nodes[td].nd_inum, tn, strlen(tn), HAMMER2_RENAME_EXCHANGE),
+	    want < 0 ? 0 : want);
+	if (want != 0)
+		return (0);
+	node = se->en_node;
+	se->en_node = te->en_node;
+	te->en_node = node;
+	if (tn_nodes[te->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		tn_nodes[te->en_node].nd_parent = td;
+	if (tn_nodes[se->en_node].nd_type == HAMMER2_OBJTYPE_DIRECTORY)
+		tn_nodes[se->en_node].nd_parent = sd;
+	return (0);
+}
+
+static int
 tn_op_create(uint8_t type)
 {
 	struct hammer2_vattr va;
@@ -1670,7 +1725,7 @@ case_tree(void)
 	tn_nodes[0].nd_nlink = 1;
 	CHECK_OK(t_mount(0));
 	for (op = 0; op < TN_OPS; op++) {
-		r = (int)(t_rand() % 16);
+		r = (int)(t_rand() % 17);
 		if (r < 3)
 			r = tn_op_create(HAMMER2_OBJTYPE_REGFILE);
 		else if (r < 4)
@@ -1683,6 +1738,8 @@ case_tree(void)
 			r = tn_op_link();
 		else if (r < 12)
 			r = tn_op_rename();
+		else if (r < 13)
+			r = tn_op_exchange();
 		else
 			r = tn_op_data(scratch);
 		if (r != 0) {

@@ -71,7 +71,8 @@
 #define HAMMER2_VA_CHECK	0x0100	/* check_algo of new data */
 
 /* hammer2_vop_rename() flags */
-#define HAMMER2_RENAME_NOREPLACE 0x0001
+#define HAMMER2_RENAME_NOREPLACE 0x0001	/* EEXIST if tname exists */
+#define HAMMER2_RENAME_EXCHANGE	0x0002	/* swap two existing names */
 /* clang-format on */
 
 struct hammer2_mount;

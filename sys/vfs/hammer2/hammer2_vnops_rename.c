@@ -20,7 +20,9 @@
  * directory (ENOTEMPTY, ENOTDIR), a non-directory only a non-directory
  * (EISDIR); a directory never moves into its own subtree (EINVAL, found
  * by walking iparent from the target directory up to the root); two
- * names of one inode: nothing happens; "." and ".." are EINVAL.
+ * names of one inode: nothing happens; "." and ".." are EINVAL.  An
+ * exchange (RENAME_EXCHANGE) retargets both entries in place; each side
+ * obeys the subtree rule.
  *
  * Locking: none: one thread per mount (hammer2_vnops.h).
  *
@@ -63,7 +65,8 @@ hammer2_rename_names_check(const char *sname, size_t slen, const char *tname,
 {
 	int error;
 
-	if ((flags & ~HAMMER2_RENAME_NOREPLACE) != 0)
+	if ((flags & ~(HAMMER2_RENAME_NOREPLACE | HAMMER2_RENAME_EXCHANGE)) !=
+	    0 || flags == (HAMMER2_RENAME_NOREPLACE | HAMMER2_RENAME_EXCHANGE))
 		return (EINVAL);
 	error = hammer2_name_check(sname, slen);
 	if (error == 0)
@@ -114,6 +117,81 @@ hammer2_rename_release(struct hammer2_mount *mp, struct hammer2_rename *rn)
 }
 
 /*
+ * The checks of an exchange, once both entries are found: neither side
+ * may be a directory moving below itself.
+ */
+static int
+hammer2_rename_prepare_exchange(struct hammer2_mount *mp,
+    struct hammer2_rename *rn, hammer2_tid_t sdinum, hammer2_tid_t tdinum)
+{
+	int error;
+
+	error = hammer2_ino_get(mp, rn->rn_sde.de_inum, 2, &rn->rn_sino);
+	if (error == 0)
+		error = hammer2_ino_get(mp, rn->rn_tde.de_inum, 0,
+		    &rn->rn_tino);
+	if (error != 0)
+		return (error == ENOENT ? EIO : error);
+	if (sdinum == tdinum)
+		return (0);
+	if (rn->rn_sino.in_data->meta.type == HAMMER2_OBJTYPE_DIRECTORY)
+		error = hammer2_rename_check_loop(mp, rn->rn_sde.de_inum,
+		    tdinum);
+	if (error == 0 &&
+	    rn->rn_tino.in_data->meta.type == HAMMER2_OBJTYPE_DIRECTORY)
+		error = hammer2_rename_check_loop(mp, rn->rn_tde.de_inum,
+		    sdinum);
+	return (error);
+}
+
+/* Make entry chain ch name inode inum of type type instead. */
+static int
+hammer2_dirent_retarget(struct hammer2_chain *ch, hammer2_tid_t inum,
+    uint8_t type, hammer2_tid_t mtid)
+{
+	int error;
+
+	if (ch->ch_bref.type != HAMMER2_BREF_TYPE_DIRENT)
+		return (EIO);	/* a combined INODE entry (format §11.4) */
+	error = hammer2_chain_modify(ch, mtid);
+	if (error == 0) {
+		ch->ch_bref.embed.dirent.inum = inum;
+		ch->ch_bref.embed.dirent.type = type;
+	}
+	return (error);
+}
+
+/* Swap the inodes the two entries name (RENAME_EXCHANGE). */
+static int
+hammer2_rename_apply_exchange(struct hammer2_mount *mp,
+    struct hammer2_rename *rn, hammer2_tid_t sdinum, hammer2_tid_t tdinum)
+{
+	hammer2_tid_t mtid = hammer2_mnt_mtid(mp);
+	uint64_t now = hammer2_mnt_now(mp);
+	int error;
+
+	error = hammer2_dirent_retarget(rn->rn_sch, rn->rn_tde.de_inum,
+	    rn->rn_tde.de_type, mtid);
+	if (error == 0)
+		error = hammer2_dirent_retarget(rn->rn_tch, rn->rn_sde.de_inum,
+		    rn->rn_sde.de_type, mtid);
+	if (error == 0)
+		error = hammer2_ino_modify(mp, &rn->rn_sino, mtid);
+	if (error == 0)
+		error = hammer2_ino_modify(mp, &rn->rn_tino, mtid);
+	if (error != 0)
+		return (error);
+	rn->rn_sino.in_data->meta.iparent = tdinum;
+	rn->rn_sino.in_data->meta.ctime = now;
+	rn->rn_tino.in_data->meta.iparent = sdinum;
+	rn->rn_tino.in_data->meta.ctime = now;
+	error = hammer2_dir_touch(mp, &rn->rn_sdir, mtid);
+	if (error == 0 && rn->rn_tdir != &rn->rn_sdir)
+		error = hammer2_dir_touch(mp, rn->rn_tdir, mtid);
+	return (error);
+}
+
+/*
  * Look up everything a rename needs and check it can be done.  Returns
  * 0, -1 (nothing to do: two names of one inode) or an errno.
  */
@@ -148,6 +226,9 @@ hammer2_rename_prepare(struct hammer2_mount *mp, struct hammer2_rename *rn,
 		return (EEXIST);
 	if (error != 0 && error != ENOENT)
 		return (error);
+	if (flags & HAMMER2_RENAME_EXCHANGE)
+		return (error != 0 ? error :
+		    hammer2_rename_prepare_exchange(mp, rn, sdinum, tdinum));
 	if (rn->rn_tdir->in_data->meta.nlinks == 0)
 		return (ENOENT);
 	error = hammer2_ino_get(mp, rn->rn_sde.de_inum, 2, &rn->rn_sino);
@@ -202,8 +283,9 @@ hammer2_rename_apply(struct hammer2_mount *mp, struct hammer2_rename *rn,
 /*
  * hammer2_vop_rename - move entry sname of directory sdinum to tname in
  * directory tdinum, replacing an existing tname unless flags has
- * HAMMER2_RENAME_NOREPLACE.  Returns 0, EROFS, ENOENT, ENOTDIR, EISDIR,
- * ENOTEMPTY, EEXIST, EINVAL, ENAMETOOLONG, ENOSPC or EIO.
+ * HAMMER2_RENAME_NOREPLACE; with HAMMER2_RENAME_EXCHANGE, swap the two
+ * existing names.  Returns 0, EROFS, ENOENT, ENOTDIR, EISDIR, ENOTEMPTY,
+ * EEXIST, EINVAL, ENAMETOOLONG, ENOSPC or EIO.
  */
 int
 hammer2_vop_rename(struct hammer2_mount *mp, hammer2_tid_t sdinum,
@@ -225,7 +307,9 @@ hammer2_vop_rename(struct hammer2_mount *mp, hammer2_tid_t sdinum,
 	error = hammer2_rename_prepare(mp, rn, sdinum, sname, slen, tdinum,
 	    tname, tlen, flags);
 	/* Commit point: only ENOSPC/EIO below. */
-	if (error == 0)
+	if (error == 0 && (flags & HAMMER2_RENAME_EXCHANGE))
+		error = hammer2_rename_apply_exchange(mp, rn, sdinum, tdinum);
+	else if (error == 0)
 		error = hammer2_rename_apply(mp, rn, tdinum, tname, tlen);
 	else if (error == -1)
 		error = 0;
