@@ -13,7 +13,7 @@ OPS_CHAIN_SYMS	:= hammer2_rw_mount hammer2_rw_unmount hammer2_chain_vroot \
 		   hammer2_chain_ref hammer2_chain_drop hammer2_chain_lookup \
 		   hammer2_chain_next hammer2_chain_create \
 		   hammer2_chain_modify hammer2_chain_write_data \
-		   hammer2_chain_delete hammer2_flush \
+		   hammer2_chain_share hammer2_chain_delete hammer2_flush \
 		   hammer2_freemap_free_bytes
 OPS_CHAIN_MISSING := $(strip $(foreach s,$(OPS_CHAIN_SYMS),$(if $(shell \
 		   grep -lsw '^$(s)' sys/vfs/hammer2/*.c),,$(s))))

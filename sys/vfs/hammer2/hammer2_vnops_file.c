@@ -21,7 +21,12 @@
  * is deleted).  The check code (check_algo) is computed by
  * hammer2_chain_write_data().  A partial write reads, patches and
  * rewrites its block; every block write goes to a new location (the
- * chain layer's copy-on-write).
+ * chain layer's copy-on-write).  Dedup on write: a table of the blocks
+ * written in this mount (by content hash) lets an identical block with
+ * the same methods share one of them (hammer2_chain_share()) if that one
+ * is committed and still named by the leaf it was written for.  The last
+ * partly written block of a hammer2_vop_write() may be held back
+ * (write-behind, hammer2_mount.h).
  *
  * Invariants: bytes past EOF are zero everywhere (embedded area, last
  * block), so a later extension reads zeros; when the size changes, the
@@ -226,39 +231,6 @@ hammer2_dedup_find(struct hammer2_mount *mp, const uint8_t *data, size_t len,
 	return (same ? b : NULL);
 }
 
-/*
- * Make the new DATA leaf at key of ino name the committed block src
- * instead of writing a copy (format: the bref is repeated, the block is
- * shared, as DragonFly's dedup does).
- */
-static int
-hammer2_dedup_share(struct hammer2_mount *mp, struct hammer2_ino *ino,
-    hammer2_key_t key, const struct hammer2_blockref *src, hammer2_tid_t mtid)
-{
-	struct hammer2_chain *ch = NULL;
-	int error;
-
-	error = hammer2_file_punch_block(ino, key, mtid);
-	if (error == 0)
-		error = hammer2_chain_create(ino->in_chain, key,
-		    HAMMER2_LBUFRADIX, HAMMER2_BREF_TYPE_DATA, 0, mtid, &ch);
-	if (error != 0)
-		return (error);
-	error = hammer2_chain_modify(ch, mtid);
-	if (error == 0) {
-		/* XXX the location fields belong to the chain layer. */
-		ch->ch_bref.data_off = src->data_off;
-		ch->ch_bref.methods = src->methods;
-		ch->ch_bref.check = src->check;
-		ch->ch_bref.mirror_tid = src->mirror_tid;
-		mp->mnt_dedup_bytes += hammer2_bref_bytes(src);
-	} else {
-		(void)hammer2_chain_delete(ch, mtid);
-	}
-	hammer2_chain_drop(ch);
-	return (error);
-}
-
 /* Remember the block leaf ch of ino was just written to, for dedup. */
 static void
 hammer2_dedup_record(struct hammer2_mount *mp, const struct hammer2_ino *ino,
@@ -299,9 +271,8 @@ hammer2_file_store_block(struct hammer2_mount *mp, struct hammer2_ino *ino,
 	if (error != 0)
 		return (error);
 	dkey = hammer2_dedup_key(data, len, methods);
-	if (HAMMER2_DEC_CHECK(methods) != HAMMER2_CHECK_NONE &&
-	    (src = hammer2_dedup_find(mp, data, len, methods, dkey)) != NULL)
-		return (hammer2_dedup_share(mp, ino, key, src, mtid));
+	src = HAMMER2_DEC_CHECK(methods) == HAMMER2_CHECK_NONE ? NULL :
+	    hammer2_dedup_find(mp, data, len, methods, dkey);
 	error = hammer2_chain_lookup(ino->in_chain, key, key,
 	    HAMMER2_LOOKUP_NODATA, &ch);
 	if (error == ENOENT)
@@ -309,6 +280,12 @@ hammer2_file_store_block(struct hammer2_mount *mp, struct hammer2_ino *ino,
 		    HAMMER2_LBUFRADIX, HAMMER2_BREF_TYPE_DATA, 0, mtid, &ch);
 	if (error != 0)
 		return (error);
+	if (src != NULL && hammer2_chain_share(ch, src, mtid) == 0) {
+		/* dedup: the bref is repeated, the block shared */
+		mp->mnt_dedup_bytes += hammer2_bref_bytes(src);
+		hammer2_chain_drop(ch);
+		return (0);
+	}
 	error = hammer2_chain_write_data(ch, data, len, methods, mtid);
 	if (error == 0)
 		hammer2_dedup_record(mp, ino, ch, dkey);
