@@ -94,7 +94,7 @@
 #define NM_FIRST_POW2_SHIFT	7	/* log2(NM_SMALL_MAX_BYTES) */
 /* Sizes up to this take their class from nm_size_tcoff[] (malloc's path). */
 #define NM_TABLE_MAX_BYTES	1024UL
-#define NM_TABLE_ENTRIES	(NM_TABLE_MAX_BYTES >> NM_QUANTUM_SHIFT)
+#define NM_TABLE_ENTRIES	(NM_TABLE_MAX_BYTES + 1)
 
 /*
  * The arena reservation: try NM_ARENA_MAX_BYTES, then smaller by
@@ -333,30 +333,35 @@ nm_bad(const char *op, const void *ptr, const char *what)
 }
 
 /*
- * The class of a request of 1..NM_TABLE_MAX_BYTES bytes as a tcoff,
- * indexed by (bytes - 1) >> NM_QUANTUM_SHIFT: what nm_zoneindex()
- * computes, kept as a constant so that malloc's fast path is one load
- * (and valid before nm_init(), which checks it against nm_zoneindex()).
+ * The class of a request of 0..NM_TABLE_MAX_BYTES bytes as a tcoff,
+ * indexed by the size itself (2 KiB, of which a workload's sizes touch a
+ * few lines): what nm_zoneindex() computes, 0 taken as 1, kept as a
+ * constant so that malloc's fast path is one load with no arithmetic on
+ * the size (and valid before nm_init(), which checks it).
  */
-#define NM_T(zi)	((zi) << NM_TC_SHIFT)
+#define NM_X16(t)	t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t
+#define NM_C(zi)	NM_X16((zi) << NM_TC_SHIFT)
 static const uint16_t nm_size_tcoff[NM_TABLE_ENTRIES] = {
-	/* 16-256, by 16 */
-	NM_T(0), NM_T(1), NM_T(2), NM_T(3), NM_T(4), NM_T(5), NM_T(6),
-	NM_T(7), NM_T(8), NM_T(9), NM_T(10), NM_T(11), NM_T(12), NM_T(13),
-	NM_T(14), NM_T(15),
-	/* 288-512, by 32 */
-	NM_T(16), NM_T(16), NM_T(17), NM_T(17), NM_T(18), NM_T(18),
-	NM_T(19), NM_T(19), NM_T(20), NM_T(20), NM_T(21), NM_T(21),
-	NM_T(22), NM_T(22), NM_T(23), NM_T(23),
-	/* 576-1024, by 64 */
-	NM_T(24), NM_T(24), NM_T(24), NM_T(24), NM_T(25), NM_T(25),
-	NM_T(25), NM_T(25), NM_T(26), NM_T(26), NM_T(26), NM_T(26),
-	NM_T(27), NM_T(27), NM_T(27), NM_T(27), NM_T(28), NM_T(28),
-	NM_T(28), NM_T(28), NM_T(29), NM_T(29), NM_T(29), NM_T(29),
-	NM_T(30), NM_T(30), NM_T(30), NM_T(30), NM_T(31), NM_T(31),
-	NM_T(31), NM_T(31),
+	0,					/* malloc(0) */
+	NM_C(0), NM_C(1), NM_C(2), NM_C(3),	/* 1-256, by 16 */
+	NM_C(4), NM_C(5), NM_C(6), NM_C(7),
+	NM_C(8), NM_C(9), NM_C(10), NM_C(11),
+	NM_C(12), NM_C(13), NM_C(14), NM_C(15),
+	NM_C(16), NM_C(16), NM_C(17), NM_C(17), /* 257-512, by 32 */
+	NM_C(18), NM_C(18), NM_C(19), NM_C(19),
+	NM_C(20), NM_C(20), NM_C(21), NM_C(21),
+	NM_C(22), NM_C(22), NM_C(23), NM_C(23),
+	NM_C(24), NM_C(24), NM_C(24), NM_C(24), /* 513-1024, by 64 */
+	NM_C(25), NM_C(25), NM_C(25), NM_C(25),
+	NM_C(26), NM_C(26), NM_C(26), NM_C(26),
+	NM_C(27), NM_C(27), NM_C(27), NM_C(27),
+	NM_C(28), NM_C(28), NM_C(28), NM_C(28),
+	NM_C(29), NM_C(29), NM_C(29), NM_C(29),
+	NM_C(30), NM_C(30), NM_C(30), NM_C(30),
+	NM_C(31), NM_C(31), NM_C(31), NM_C(31),
 };
-#undef NM_T
+#undef NM_C
+#undef NM_X16
 
 static inline unsigned
 nm_zoneindex(size_t n)
@@ -378,8 +383,8 @@ nm_tables_init(void)
 	unsigned zi, i;
 
 	for (i = 0; i < NM_TABLE_ENTRIES; i++) {
-		if (nm_size_tcoff[i] != nm_zoneindex((i + 1) <<
-		    NM_QUANTUM_SHIFT) << NM_TC_SHIFT)
+		if (nm_size_tcoff[i] != nm_zoneindex(i > 0 ? i : 1) <<
+		    NM_TC_SHIFT)
 			nm_bad("malloc", NULL, "size class table is wrong");
 	}
 	for (zi = 0; zi < NM_NZONES; zi++) {
@@ -993,24 +998,21 @@ nm_alloc_class(unsigned zi)
 	return (nm_alloc_slow(zi));
 }
 
-/* malloc of 1..NM_TABLE_MAX_BYTES bytes when the magazine is empty. */
+/* malloc of 0..NM_TABLE_MAX_BYTES bytes when the magazine is empty. */
 static void *__attribute__((__noinline__))
 nm_alloc_slow_sized(size_t size)
 {
-	return (nm_alloc_slow(nm_size_tcoff[(size - 1) >> NM_QUANTUM_SHIFT] >>
-	    NM_TC_SHIFT));
+	return (nm_alloc_slow(nm_size_tcoff[size] >> NM_TC_SHIFT));
 }
 
-/* malloc of 0 or more than NM_TABLE_MAX_BYTES bytes. */
+/* malloc of more than NM_TABLE_MAX_BYTES bytes. */
 static void *__attribute__((__noinline__))
 nm_alloc_other(size_t size)
 {
 	bool zeroed;
 
-	if (size - 1 < NM_ZONE_LIMIT_BYTES)
+	if (size <= NM_ZONE_LIMIT_BYTES)
 		return (nm_alloc_class(nm_zoneindex(size)));
-	if (size == 0)
-		return (nm_alloc_class(0));
 	if (!nm_ready()) {
 		errno = ENOMEM;
 		return (NULL);
@@ -1028,9 +1030,9 @@ nm_alloc_inline(size_t size)
 	struct nm_tclass NM_TLS *tc;
 	void *p;
 
-	if (nm_unlikely(size - 1 >= NM_TABLE_MAX_BYTES))
+	if (nm_unlikely(size > NM_TABLE_MAX_BYTES))
 		return (nm_alloc_other(size));
-	tc = nm_tc_at(nm_size_tcoff[(size - 1) >> NM_QUANTUM_SHIFT]);
+	tc = nm_tc_at(nm_size_tcoff[size]);
 	if (nm_likely(tc->tc_top != tc->tc_base)) {
 		p = *--tc->tc_top;
 		((uintptr_t *)p)[1] = 0;
