@@ -30,7 +30,7 @@
  *
  * Locking: none: one thread per mount (hammer2_vnops.h).
  *
- * More: docs/design/hammer2-write.md.
+ * More: docs/design/hammer2-vnops.md.
  */
 
 #ifndef _VFS_HAMMER2_HAMMER2_MOUNT_H_

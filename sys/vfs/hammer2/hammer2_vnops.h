@@ -48,7 +48,7 @@
  *
  * Locking: none: one thread per mount (and per dev).
  *
- * More: docs/design/hammer2-write.md.
+ * More: docs/design/hammer2-vnops.md.
  */
 
 #ifndef _VFS_HAMMER2_HAMMER2_VNOPS_H_

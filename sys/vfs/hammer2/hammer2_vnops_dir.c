@@ -26,7 +26,7 @@
  *
  * Locking: none: one thread per mount (hammer2_vnops.h).
  *
- * More: docs/design/hammer2-write.md, reference hammer2-format.md §11, §12.
+ * More: docs/design/hammer2-vnops.md, reference hammer2-format.md §11, §12.
  */
 
 #include <errno.h>

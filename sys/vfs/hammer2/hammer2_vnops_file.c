@@ -35,7 +35,7 @@
  * Locking: none: one thread per mount (hammer2_vnops.h).  Uses the
  * mount's block buffers (mnt_lbuf, mnt_cbuf, mnt_work).
  *
- * More: docs/design/hammer2-write.md, reference hammer2-format.md §7, §13.
+ * More: docs/design/hammer2-vnops.md, reference hammer2-format.md §7, §13.
  */
 
 #include <errno.h>

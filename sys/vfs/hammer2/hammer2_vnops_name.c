@@ -27,7 +27,7 @@
  *
  * Locking: none: one thread per mount (hammer2_vnops.h).
  *
- * More: docs/design/hammer2-write.md, reference hammer2-format.md §8, §10.
+ * More: docs/design/hammer2-vnops.md, reference hammer2-format.md §8, §10.
  */
 
 #include <errno.h>
