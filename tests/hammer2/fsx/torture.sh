@@ -8,7 +8,8 @@
 # Each round draws a seed from /dev/urandom and runs, in turn: h2_fsx on
 # tmpfs (or $O when /dev/shm is not tmpfs), h2_fsx_core (when built) on a
 # fresh HAMMER2 image with random commit/remount intervals, a random
-# compression method and a random maximum file size, followed by
+# compression and check method, bulkfree every 1 or 4 commits and a
+# random maximum file size, followed by
 # fsck_hammer2.  The first failure stops the run: the seed, the exact
 # command and the kept image (under $O/hammer2/torture) are printed, and
 # the exit status is 1.
@@ -52,9 +53,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	rm -f "$SCRATCH/torture.file"
 	if [ -x "$B/h2_fsx_core" ]; then
 		img=$W/core.img
-		"$B/newfs_hammer2" -s "$(pick 256m 1g 4g)" "$img" >/dev/null ||
+		"$B/newfs_hammer2" -s "$(pick 1g 4g)" "$img" >/dev/null ||
 		    failed "newfs_hammer2"
-		cmd="$B/h2_fsx_core -q -N $TORTURE_OPS -S $seed -l $maxlen -o $maxop -c $(pick 100 1000 10000) -r $(pick 5000 50000 500000) -O comp=$(pick none autozero lz4 zlib) -O check=$(pick none iscsi32 xxhash64 sha192) $img"
+		cmd="$B/h2_fsx_core -q -N $TORTURE_OPS -S $seed -l $maxlen -o $maxop -c $(pick 100 1000 10000) -r $(pick 5000 50000 500000) -O comp=$(pick none autozero lz4 zlib) -O check=$(pick none iscsi32 xxhash64 sha192) -O bulkfree=$(pick 1 4) $img"
 		echo "torture: $cmd"
 		$cmd || failed "$cmd"
 		"$B/fsck_hammer2" "$img" >"$W/fsck.out" 2>&1 ||
