@@ -251,6 +251,7 @@ t_list(hammer2_tid_t dinum, size_t every, const char *find,
 static int
 case_basic(void)
 {
+	struct hammer2_statfs sf;
 	struct hammer2_vattr va, va2;
 	struct t_dirlist dl;
 	hammer2_tid_t root, f, d, s, ls;
@@ -299,8 +300,13 @@ case_basic(void)
 	CHECK_OK(hammer2_vop_create(tmp, d, "fifo", 4, &va2, NULL, 0, &va));
 	va2.va_type = HAMMER2_OBJTYPE_SOCKET;
 	CHECK_OK(hammer2_vop_create(tmp, d, "sock", 4, &va2, NULL, 0, &va));
+	CHECK_OK(hammer2_vfs_statfs(tmp, &sf));
+	CHECK(sf.sf_files == 1 + 7 && sf.sf_bsize == T_BLOCK);
+	CHECK(sf.sf_bfree > 0 && sf.sf_bfree < sf.sf_blocks);
 	CHECK_OK(hammer2_vfs_sync(tmp));
 	CHECK_OK(t_remount());
+	CHECK_OK(hammer2_vfs_statfs(tmp, &sf));
+	CHECK(sf.sf_files == 1 + 7);
 	CHECK(t_inum(1, "hello.txt") == f);
 	CHECK(t_inum(1, "dir") == d);
 	CHECK(t_inum(d, "..") == 1 && t_inum(d, ".") == d);
