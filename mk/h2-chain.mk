@@ -19,3 +19,22 @@ TEST_DEPS	+= $(H2C_TEST)
 $(H2C_TEST): tests/hammer2/h2_chain_test.c $(H2C_H2O)/libh2-asan.a
 	@mkdir -p $(@D)
 	$(CC) $(H2C_ACFLAGS) $< $(H2C_H2O)/libh2-asan.a -o $@
+
+# Benchmark (make bench): commit cost batched vs. per create, lookups
+# through the chain cache vs. the read-only path; -O2, not sanitized.
+# Results: docs/performance/h2-chain.md.
+H2C_BENCH	:= $(H2C_H2O)/bin/h2_chain_bench
+H2C_CFLAGS	:= $(HOST_CFLAGS) -Isys/vfs/hammer2 -Ilib/libhammer2
+
+BENCH_TARGETS	+= bench-h2-chain
+
+.PHONY: bench-h2-chain
+
+$(H2C_BENCH): tests/hammer2/h2_chain_bench.c $(H2C_H2O)/libh2.a
+	@mkdir -p $(@D)
+	$(CC) $(H2C_CFLAGS) $< $(H2C_H2O)/libh2.a -o $@
+
+bench-h2-chain: $(H2C_BENCH) $(H2C_H2O)/bin/newfs_hammer2
+	$(H2C_BENCH) $(H2C_H2O)/chain-bench.img \
+	    "rm -f $(H2C_H2O)/chain-bench.img && $(H2C_H2O)/bin/newfs_hammer2 -s 1g $(H2C_H2O)/chain-bench.img > /dev/null"
+	rm -f $(H2C_H2O)/chain-bench.img

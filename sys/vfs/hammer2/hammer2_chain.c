@@ -55,6 +55,16 @@ hammer2_keymask(int keybits)
 	    ((hammer2_key_t)1 << keybits) - 1);
 }
 
+/* Account delta bytes of chain memory. */
+static void
+hammer2_chain_account(struct hammer2_dev *dev, int64_t delta)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+
+	if (rw != NULL)
+		rw->rw_mem_bytes += (uint64_t)delta;
+}
+
 /*
  * hammer2_rw_state - the dev's write-side state, created read-only on
  * first use.  NULL on allocation failure.
@@ -71,6 +81,8 @@ hammer2_rw_state(struct hammer2_dev *dev)
 		return (NULL);
 	memset(rw, 0, sizeof(*rw));
 	rw->rw_fini = hammer2_chain_free_all;
+	rw->rw_cache_bytes = HAMMER2_CHAIN_CACHE_BYTES;
+	rw->rw_trim_at = HAMMER2_CHAIN_CACHE_BYTES;
 	dev->d_rw = rw;
 	return (rw);
 }
@@ -88,6 +100,7 @@ hammer2_chain_alloc(struct hammer2_dev *dev,
 	cm->cm_chain.ch_bref = *bref;
 	cm->cm_chain.ch_dev = dev;
 	cm->cm_chain.ch_priv = &cm->cm_priv;
+	hammer2_chain_account(dev, (int64_t)sizeof(*cm));
 	return (&cm->cm_chain);
 }
 
@@ -123,6 +136,7 @@ hammer2_chain_vroot(struct hammer2_dev *dev)
 		}
 		memcpy(vroot->ch_data, &dev->d_voldata.sroot_blockset,
 		    vroot->ch_bytes);
+		hammer2_chain_account(dev, (int64_t)vroot->ch_bytes);
 		vroot->ch_flags = HAMMER2_CHF_VROOT;
 		rw->rw_vroot = vroot;
 	}
@@ -144,13 +158,30 @@ hammer2_chain_is_idle(const struct hammer2_chain *chain)
 	    chain->ch_priv->cp_nkids == 0);
 }
 
-/* Free chain and every idle ancestor it was the last child of. */
-static void
-hammer2_chain_release_idle(struct hammer2_chain *chain)
+/*
+ * An idle chain worth keeping: an INODE or INDIRECT still in the tree
+ * (a later lookup passes through it again).  DATA and DIRENT leaves and
+ * deleted chains go at once.
+ */
+static bool
+hammer2_chain_is_cacheable(const struct hammer2_chain *chain)
+{
+	return (chain->ch_parent != NULL && chain->ch_data != NULL &&
+	    (chain->ch_bref.type == HAMMER2_BREF_TYPE_INODE ||
+		chain->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT));
+}
+
+/*
+ * hammer2_chain_release - free chain if it is idle and not worth
+ * caching, then its ancestors that thereby become so.  Never trims.
+ */
+void
+hammer2_chain_release(struct hammer2_chain *chain)
 {
 	struct hammer2_chain *parent;
 
-	while (chain != NULL && hammer2_chain_is_idle(chain)) {
+	while (chain != NULL && hammer2_chain_is_idle(chain) &&
+	    !hammer2_chain_is_cacheable(chain)) {
 		parent = chain->ch_parent;
 		hammer2_chain_detach(chain);
 		hammer2_chain_free(chain);
@@ -158,27 +189,54 @@ hammer2_chain_release_idle(struct hammer2_chain *chain)
 	}
 }
 
-/* Free chain alone if it is idle (its ancestors stay). */
+/* Free chain alone if it is idle and not cached (ancestors stay). */
 static void
 hammer2_chain_release_one(struct hammer2_chain *chain)
 {
-	if (hammer2_chain_is_idle(chain)) {
+	if (hammer2_chain_is_idle(chain) && !hammer2_chain_is_cacheable(chain)) {
 		hammer2_chain_detach(chain);
 		hammer2_chain_free(chain);
 	}
 }
 
 /*
- * hammer2_chain_drop - release a reference; an unreferenced clean chain
- * leaves memory (with its ancestors that thereby become idle).
+ * hammer2_chain_trim - when the chains in memory pass rw_trim_at (or,
+ * after a commit made the dirty ones clean, rw_cache_bytes), free every
+ * idle one; the next trim waits for rw_cache_bytes more, so a large
+ * transaction does not walk the tree on every drop.  Only where no
+ * chain layer code is walking the tree (public entry points, the end of
+ * a commit).
+ */
+void
+hammer2_chain_trim(struct hammer2_dev *dev, bool commit)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+
+	if (rw == NULL || rw->rw_vroot == NULL)
+		return;
+	if (rw->rw_mem_bytes > rw->rw_trim_at ||
+	    (commit && rw->rw_mem_bytes > rw->rw_cache_bytes)) {
+		hammer2_chain_sweep(rw->rw_vroot);
+		rw->rw_trim_at = rw->rw_mem_bytes + rw->rw_cache_bytes;
+	}
+}
+
+/*
+ * hammer2_chain_drop - release a reference; an unreferenced clean leaf
+ * leaves memory at once, inodes and indirect blocks stay cached until
+ * the cache is full.
  */
 void
 hammer2_chain_drop(struct hammer2_chain *chain)
 {
+	struct hammer2_dev *dev;
+
 	if (chain == NULL || chain->ch_refs == 0)
 		return;
+	dev = chain->ch_dev;
 	if (--chain->ch_refs == 0)
-		hammer2_chain_release_idle(chain);
+		hammer2_chain_release(chain);
+	hammer2_chain_trim(dev, false);
 }
 
 static void
@@ -187,8 +245,11 @@ hammer2_chain_free(struct hammer2_chain *chain)
 	struct hammer2_chain_priv *cp = chain->ch_priv;
 	struct hammer2_dev *dev = chain->ch_dev;
 
-	if (chain->ch_data != NULL)
+	hammer2_chain_account(dev, -(int64_t)sizeof(struct hammer2_chain_mem));
+	if (chain->ch_data != NULL) {
+		hammer2_chain_account(dev, -(int64_t)chain->ch_bytes);
 		hammer2_free(dev, chain->ch_data, chain->ch_bytes);
+	}
 	if (cp->cp_kids != NULL)
 		hammer2_free(dev, cp->cp_kids,
 		    sizeof(*cp->cp_kids) * (size_t)cp->cp_nslots);
@@ -278,6 +339,7 @@ hammer2_chain_load(struct hammer2_chain *chain)
 	}
 	chain->ch_data = (void *)(uintptr_t)data;
 	chain->ch_bytes = len;
+	hammer2_chain_account(dev, (int64_t)len);
 	return (0);
 }
 
@@ -785,6 +847,7 @@ hammer2_chain_create_indirect(struct hammer2_chain *node,
 		return (ENOMEM);
 	}
 	ind->ch_bytes = bytes;
+	hammer2_chain_account(dev, (int64_t)bytes);
 	memset(ind->ch_data, 0, bytes);
 	memset(ip->cp_kids, 0, sizeof(*ip->cp_kids) * (size_t)nentries);
 	ip->cp_nslots = nentries;
@@ -924,7 +987,8 @@ hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
 	error = hammer2_chain_find(parent, key, kend, HAMMER2_LOOKUP_NODATA,
 	    &found);
 	if (error == 0) {
-		hammer2_chain_drop(found);
+		found->ch_refs--;
+		hammer2_chain_release(found);
 		return (EEXIST);
 	}
 	if (error != ENOENT)
@@ -948,6 +1012,7 @@ hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
 		}
 		memset(chain->ch_data, 0, bytes);
 		chain->ch_bytes = bytes;
+		hammer2_chain_account(dev, (int64_t)bytes);
 	}
 
 	node = parent;
@@ -995,7 +1060,7 @@ again:
 
 fail:
 	hammer2_chain_free(chain);
-	hammer2_chain_release_idle(node);
+	hammer2_chain_release(node);
 	return (error);
 }
 

@@ -106,6 +106,9 @@ struct hammer2_rw {
 	uint64_t		 rw_nwrites;	/* statistics: block writes */
 	uint64_t		 rw_nbytes;	/* statistics: bytes written */
 	void	(*rw_fini)(struct hammer2_dev *); /* hammer2_dev_unmount */
+	uint64_t		 rw_mem_bytes;	/* chains and their contents */
+	uint64_t		 rw_cache_bytes; /* idle chains kept up to this */
+	uint64_t		 rw_trim_at;	/* next trim when mem passes it */
 };
 
 /*

@@ -21,6 +21,10 @@
  * entries; a chain with MODIFIED or UPDATE set has UPDATE set on every
  * ancestor; a block is "fresh" (allocated by the open transaction, freed
  * at once when replaced) iff its bref's mirror_tid is above the header's.
+ * Clean unreferenced INODE and INDIRECT chains stay cached in the tree
+ * until rw_mem_bytes passes rw_trim_at (rw_cache_bytes above what the
+ * last trim left, dirty chains included); then every idle chain is freed
+ * (hammer2_chain_trim, at API boundaries and after commits only).
  *
  * Locking: none; see hammer2_chain.h.
  *
@@ -36,6 +40,7 @@
 #define HAMMER2_CHAIN_MAXDEPTH	64	/* chain nesting (loop guard) */
 #define HAMMER2_CHAIN_VOLUME	255	/* ch_bref.type of the volume root */
 #define HAMMER2_CHF_DIRTY	(HAMMER2_CHF_MODIFIED | HAMMER2_CHF_UPDATE)
+#define HAMMER2_CHAIN_CACHE_BYTES (16ULL << 20) /* idle chains kept */
 
 struct hammer2_chain_priv {
 	struct hammer2_chain	**cp_kids;	/* per array slot, or NULL */
@@ -54,6 +59,8 @@ bool hammer2_chain_bref_is_fresh(struct hammer2_dev *dev,
     const struct hammer2_blockref *bref);
 void hammer2_chain_bcache_forget(struct hammer2_dev *dev, hammer2_off_t off);
 void hammer2_chain_detach(struct hammer2_chain *chain);
+void hammer2_chain_release(struct hammer2_chain *chain);
+void hammer2_chain_trim(struct hammer2_dev *dev, bool commit);
 void hammer2_chain_sweep(struct hammer2_chain *chain);
 void hammer2_chain_free_all(struct hammer2_dev *dev);
 

@@ -145,10 +145,7 @@ hammer2_flush_chain(struct hammer2_chain *chain, hammer2_tid_t tid)
 			kid->ch_flags &= ~HAMMER2_CHF_DIRTY;
 			hammer2_chain_detach(kid);
 			kid->ch_flags |= HAMMER2_CHF_DELETED;
-			if (kid->ch_refs == 0) {
-				kid->ch_refs = 1;
-				hammer2_chain_drop(kid);
-			}
+			hammer2_chain_release(kid);
 			continue;
 		}
 		error = hammer2_flush_chain(kid, tid);
@@ -261,8 +258,7 @@ hammer2_flush(struct hammer2_dev *dev)
 	rw->rw_nbytes += sizeof(dev->d_voldata);
 	rw->rw_ncommits++;
 	rw->rw_dirty_bytes = 0;
-	if (vroot != NULL)
-		hammer2_chain_sweep(vroot);
+	hammer2_chain_trim(dev, true);
 	return (0);
 }
 
