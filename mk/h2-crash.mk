@@ -46,3 +46,9 @@ endif
 $(CR_BIN)/h2_crashload.asan: $(CR_SRC)/h2_crashload.c $(CR_H2O)/libh2-asan.a
 	@mkdir -p $(@D)
 	$(CC) $(H2_ACFLAGS) $< $(H2_O)/libh2-asan.a -o $@
+
+# Longer runs by hand (several seeds, more cuts): not part of make test.
+.PHONY: h2-crash-torture
+h2-crash-torture: $(CR_TOOLS) $(CR_BIN)/h2_crashload.asan \
+    $(CR_BIN)/fsck_hammer2 $(CR_BIN)/newfs_hammer2
+	sh $(CR_SRC)/torture.sh

@@ -153,8 +153,8 @@ check hammer2_crash_bad_inputs bad_inputs
 record_load()
 {
 	rm -f "$T/base.img" "$T/load.img" "$T/load.log"
-	"$B/newfs_hammer2" -s 64m "$T/base.img" >/dev/null || return 1
-	cp "$T/base.img" "$T/load.img" || return 1
+	"$B/newfs_hammer2" -s "${3:-64m}" "$T/base.img" >/dev/null || return 1
+	cp --sparse=always "$T/base.img" "$T/load.img" || return 1
 	H2_WLOG="$T/load.log" timeout "$TMO" \
 	    "$B/h2_crashload.asan" -n "$2" -s "$1" "$T/load.img"
 	echo $? >"$T/load.rc"
@@ -193,5 +193,11 @@ else
 		check hammer2_crash_workload crash_workload
 		check hammer2_crash_workload_without_barriers_caught \
 		    workload_without_barriers
+		# 4 GiB (sparse): two volume header copies, so commits
+		# rotate between them and the mount picks the newest.
+		record_load 1 200 4g >"$T/load.out" 2>&1
+		cat "$T/load.out"
+		check hammer2_crash_workload_two_header_copies crash_workload
 	fi
 fi
+rm -f "$T"/*.img

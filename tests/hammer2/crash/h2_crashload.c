@@ -143,6 +143,9 @@ cl_mark(struct cl *l, const char *text)
 		cl_die(l, "marker", error);
 }
 
+static void cl_mark_text(struct cl *l, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
 static void
 cl_mark_path(struct cl *l, const char *kind, int d, int n)
 {
@@ -220,6 +223,8 @@ cl_op_write(struct cl *l)
 		len = CL_MAX_BYTES - off;
 	cl_dirty_inode(l, i);
 	cl_fill(l, l->l_buf, len);
+	cl_mark_text(l, "OP write inum %#" PRIx64 " off %" PRIu64 " len %"
+	    PRIu64, ip->i_inum, off, len);
 	error = hammer2_vop_write(l->l_mp, ip->i_inum, off, l->l_buf, len);
 	if (error != 0)
 		cl_die(l, "write", error);
@@ -243,6 +248,8 @@ cl_op_truncate(struct cl *l)
 	cl_dirty_inode(l, i);
 	memset(&va, 0, sizeof(va));
 	va.va_size = size;
+	cl_mark_text(l, "OP truncate inum %#" PRIx64 " size %" PRIu64,
+	    ip->i_inum, size);
 	error = hammer2_vop_setattr(l->l_mp, ip->i_inum, &va, HAMMER2_VA_SIZE,
 	    &got);
 	if (error != 0)
@@ -308,6 +315,8 @@ cl_op_create(struct cl *l)
 	    &va, NULL, 0, &got);
 	if (error != 0)
 		cl_die(l, "create", error);
+	cl_mark_text(l, "OP created dir %d name %s inum %#" PRIx64, d, name,
+	    got.va_inum);
 	l->l_ino[i].i_inum = got.va_inum;
 	l->l_ino[i].i_size = 0;
 	l->l_names[d][n].n_ino = i;
@@ -326,6 +335,8 @@ cl_op_link(struct cl *l)
 		return;
 	cl_name(n, name, sizeof(name));
 	cl_mark_path(l, "DIRTY", d, n);
+	cl_mark_text(l, "OP link inum %#" PRIx64 " dir %d name %s",
+	    l->l_ino[i].i_inum, d, name);
 	error = hammer2_vop_link(l->l_mp, l->l_ino[i].i_inum, l->l_dirs[d],
 	    name, strlen(name), &got);
 	if (error != 0)
@@ -345,6 +356,7 @@ cl_op_unlink(struct cl *l)
 		return;
 	cl_name(n, name, sizeof(name));
 	cl_mark_path(l, "DIRTY", d, n);
+	cl_mark_text(l, "OP unlink dir %d name %s", d, name);
 	error = hammer2_vop_remove(l->l_mp, l->l_dirs[d], name, strlen(name),
 	    0);
 	if (error != 0)
@@ -368,6 +380,8 @@ cl_op_rename(struct cl *l)
 	cl_name(tn, tname, sizeof(tname));
 	cl_mark_path(l, "DIRTY", sd, sn);
 	cl_mark_path(l, "DIRTY", td, tn);
+	cl_mark_text(l, "OP rename dir %d name %s to dir %d name %s", sd,
+	    sname, td, tname);
 	error = hammer2_vop_rename(l->l_mp, l->l_dirs[sd], sname,
 	    strlen(sname), l->l_dirs[td], tname, strlen(tname), 0);
 	if (error != 0)
@@ -400,6 +414,8 @@ cl_op_methods(struct cl *l)
 	va.va_comp_algo = comps[cl_rand(l) % sizeof(comps)];
 	va.va_check_algo = checks[cl_rand(l) % sizeof(checks)];
 	cl_dirty_inode(l, i);	/* contents stay; the inode changes */
+	cl_mark_text(l, "OP methods inum %#" PRIx64 " comp %u check %u",
+	    l->l_ino[i].i_inum, va.va_comp_algo, va.va_check_algo);
 	error = hammer2_vop_setattr(l->l_mp, l->l_ino[i].i_inum, &va,
 	    HAMMER2_VA_COMP | HAMMER2_VA_CHECK, &got);
 	if (error != 0)
@@ -415,6 +431,8 @@ cl_op_fsync(struct cl *l)
 	n = (int)(cl_rand(l) % CL_NNAMES);
 	if (l->l_names[d][n].n_ino < 0)
 		return;
+	cl_mark_text(l, "OP fsync inum %#" PRIx64 " and dir %d",
+	    l->l_ino[l->l_names[d][n].n_ino].i_inum, d);
 	error = hammer2_vop_fsync(l->l_mp,
 	    l->l_ino[l->l_names[d][n].n_ino].i_inum);
 	if (error == 0)
@@ -424,10 +442,7 @@ cl_op_fsync(struct cl *l)
 	cl_mark_path(l, "FILE", d, n);
 }
 
-static void
-cl_mark_text(struct cl *l, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 2, 3)));
-
+/* Markers the replayer ignores ("OP ...") say what each step did. */
 static void
 cl_mark_text(struct cl *l, const char *fmt, ...)
 {
@@ -554,8 +569,10 @@ cl_mark_all(struct cl *l)
 static void
 cl_op_sync(struct cl *l)
 {
-	int error = hammer2_vfs_sync(l->l_mp);
+	int error;
 
+	cl_mark_text(l, "OP sync");
+	error = hammer2_vfs_sync(l->l_mp);
 	if (error != 0)
 		cl_die(l, "sync", error);
 	cl_mark_all(l);

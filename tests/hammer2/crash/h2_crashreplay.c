@@ -44,6 +44,8 @@
  * More: tests/suites/hammer2-crash.sh, issue 6 ("Crash safety").
  */
 
+#define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE, environ */
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -60,8 +62,6 @@
 #include <unistd.h>
 
 #include "libhammer2.h"
-
-extern char **environ;
 
 #define CR_MAX_CUTS		2000
 #define CR_RANDOM_VARIANTS	4
@@ -244,30 +244,45 @@ cr_pread(int fd, void *buf, size_t len, uint64_t off)
 		cr_fatal("work image read failed: %s", strerror(errno));
 }
 
-/* Copy file src to dst (created or truncated); returns the open dst. */
+/*
+ * Copy file src to dst (created or truncated) and return the open dst.
+ * Only src's data extents are copied (SEEK_DATA/SEEK_HOLE), so a sparse
+ * multi-GiB image with several volume header copies stays cheap.
+ */
 static int
 cr_copy(const char *src, const char *dst, uint64_t *sizep)
 {
 	uint8_t *buf = cr_xalloc(CR_COPY_BYTES);
-	uint64_t size = 0;
+	struct stat st;
+	off_t pos, end;
 	ssize_t n;
 	int in, out;
 
 	in = open(src, O_RDONLY);
-	if (in < 0)
+	if (in < 0 || fstat(in, &st) != 0)
 		cr_fatal("%s: %s", src, strerror(errno));
 	out = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (out < 0)
+	if (out < 0 || ftruncate(out, st.st_size) != 0)
 		cr_fatal("%s: %s", dst, strerror(errno));
-	while ((n = read(in, buf, CR_COPY_BYTES)) > 0) {
-		cr_pwrite(out, buf, (size_t)n, size);
-		size += (uint64_t)n;
+	for (pos = 0; pos < st.st_size; pos = end) {
+		pos = lseek(in, pos, SEEK_DATA);
+		if (pos < 0)
+			break;		/* ENXIO: only a hole is left */
+		end = lseek(in, pos, SEEK_HOLE);
+		if (end < 0)
+			cr_fatal("%s: %s", src, strerror(errno));
+		while (pos < end) {
+			n = pread(in, buf, (size_t)(end - pos < CR_COPY_BYTES ?
+			    end - pos : CR_COPY_BYTES), pos);
+			if (n <= 0)
+				cr_fatal("%s: read failed", src);
+			cr_pwrite(out, buf, (size_t)n, (uint64_t)pos);
+			pos += n;
+		}
 	}
-	if (n < 0)
-		cr_fatal("%s: %s", src, strerror(errno));
 	close(in);
 	free(buf);
-	*sizep = size;
+	*sizep = (uint64_t)st.st_size;
 	return (out);
 }
 
