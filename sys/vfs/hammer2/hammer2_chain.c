@@ -23,11 +23,13 @@
  * flush (hammer2_flush.c) gives them new blocks.
  *
  * Invariants: see hammer2_chain_priv.h (kids table, dirty ancestors,
- * fresh blocks) and hammer2_chain.h (sorted arrays, copy-on-write).  A
- * chain is freed as soon as nobody references it, it is clean and none
- * of its children is in memory, so memory holds only referenced and
- * dirty chains and their ancestors.  Arrays read from the media are
- * checked (order, overlap, types) before anything descends into them.
+ * fresh blocks, the chain cache) and hammer2_chain.h (sorted arrays,
+ * copy-on-write).  A chain nobody references that is clean and has no
+ * child in memory is freed at once if it is a DATA/DIRENT leaf, and kept
+ * as cache if it is an INODE or INDIRECT until the cache is trimmed, so
+ * memory holds referenced and dirty chains, their ancestors and a
+ * bounded cache.  Arrays read from the media are checked (order,
+ * overlap, types) before anything descends into them.
  *
  * Locking: none; one thread uses a dev at a time.
  *
