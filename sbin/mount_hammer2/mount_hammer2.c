@@ -78,6 +78,9 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE	(1 << 0)	/* renameat2(2) flags, Linux */
 #endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE		(1 << 1)
+#endif
 
 struct mh2 {
 	struct hammer2_dev	*m_dev;
@@ -533,8 +536,10 @@ mh2_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	if (flags & RENAME_NOREPLACE)
 		h2flags |= HAMMER2_RENAME_NOREPLACE;
-	if ((flags & ~(unsigned int)RENAME_NOREPLACE) != 0) {
-		fuse_reply_err(req, EINVAL);	/* RENAME_EXCHANGE, WHITEOUT */
+	if (flags & RENAME_EXCHANGE)
+		h2flags |= HAMMER2_RENAME_EXCHANGE;
+	if ((flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) {
+		fuse_reply_err(req, EINVAL);	/* RENAME_WHITEOUT */
 		return;
 	}
 	error = hammer2_vop_rename(m->m_mp, parent, name, strlen(name),

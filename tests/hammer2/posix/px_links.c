@@ -342,6 +342,56 @@ rename_flags(void)
 	    RENAME_NOREPLACE | RENAME_EXCHANGE), EINVAL);
 }
 
+/* RENAME_EXCHANGE of a file and a directory in different parents. */
+static void
+rename_exchange(void)
+{
+	struct stat f, d, p1, p2, st;
+
+	PX_OK(mkdir("p1", 0755));
+	PX_OK(mkdir("p2", 0755));
+	PX_OK(px_write_file("p1/a", 0644, "A", 1));
+	PX_OK(mkdir("p2/d", 0755));
+	PX_OK(px_write_file("p2/d/inner", 0644, "I", 1));
+	PX_OK(stat("p1/a", &f));
+	PX_OK(stat("p2/d", &d));
+	PX_OK(stat("p1", &p1));
+	PX_OK(stat("p2", &p2));
+	if (renameat2(AT_FDCWD, "p1/a", AT_FDCWD, "p2/d", RENAME_EXCHANGE) ==
+	    -1) {
+		PX_EQ(errno, EINVAL);
+		px_skip("RENAME_EXCHANGE not supported (EINVAL)");
+		return;
+	}
+	PX_OK(stat("p1/a", &st));
+	PX_EQ(st.st_ino, d.st_ino);
+	PX_TRUE(S_ISDIR(st.st_mode));
+	PX_OK(stat("p1/a/inner", &st));
+	PX_OK(stat("p1/a/..", &st));
+	PX_EQ(st.st_ino, p1.st_ino);
+	PX_OK(stat("p2/d", &st));
+	PX_EQ(st.st_ino, f.st_ino);
+	PX_TRUE(S_ISREG(st.st_mode));
+	PX_OK(stat("p1", &st));
+	PX_EQ(st.st_nlink, px_dir_nlink(1));
+	PX_OK(stat("p2", &st));
+	PX_EQ(st.st_nlink, px_dir_nlink(0));
+	/* both must exist; a directory cannot go below itself */
+	PX_ERR(renameat2(AT_FDCWD, "p1/a", AT_FDCWD, "p1/none",
+	    RENAME_EXCHANGE), ENOENT);
+	PX_OK(mkdir("p1/a/sub", 0755));
+	PX_ERR(renameat2(AT_FDCWD, "p1/a", AT_FDCWD, "p1/a/sub",
+	    RENAME_EXCHANGE), EINVAL);
+	/* exchanging back restores everything */
+	PX_OK(renameat2(AT_FDCWD, "p1/a", AT_FDCWD, "p2/d", RENAME_EXCHANGE));
+	PX_OK(stat("p2/d/sub/..", &st));
+	PX_EQ(st.st_ino, d.st_ino);
+	PX_OK(stat("p2/d/..", &st));
+	PX_EQ(st.st_ino, p2.st_ino);
+	PX_OK(stat("p1/a", &st));
+	PX_EQ(st.st_ino, f.st_ino);
+}
+
 static void
 rmdir_rules(void)
 {
@@ -429,6 +479,7 @@ const struct px_case px_cases_links[] = {
 	{ "rename_self", rename_self },
 	{ "rename_across", rename_across },
 	{ "rename_flags", rename_flags },
+	{ "rename_exchange", rename_exchange },
 	{ "rmdir_rules", rmdir_rules },
 	{ "symlink_basic", symlink_basic },
 	{ NULL, NULL },
