@@ -2017,6 +2017,74 @@ scenario_ioerr(void)
 	return (0);
 }
 
+/*
+ * Truncation pattern: iterate with lookup/next and delete every leaf
+ * returned (indirect blocks empty out and fold under the iteration), in
+ * a committed tree and in one built by the open transaction.
+ */
+static int
+scenario_iterdel(void)
+{
+	struct hammer2_chain *vroot, *pfs, *file, *c;
+	struct hammer2_dev *dev;
+	struct model *m = calloc(1, sizeof(*m));
+	uint8_t *buf = malloc(BLK);
+	hammer2_key_t cut;
+	int error, k, n, pass;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, 50, NDATA);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			CHECK_ERR(hammer2_flush(dev), 0);
+		vroot = hammer2_chain_vroot(dev);
+		pfs = pfs_find(vroot, "DATA");
+		file = pfs != NULL ? file_get(pfs, false) : NULL;
+		if (file == NULL)
+			return (1);
+		if (pass == 1) {
+			/* Rebuild uncommitted, then cut again. */
+			for (k = 0; k < NDATA; k++) {
+				CHECK_ERR(data_put(file, k, 6, buf), 0);
+				m->m_data_gen[k] = 6;
+			}
+		}
+		/* Delete everything at or above the cut. */
+		cut = data_off(NDATA / 2);
+		n = 0;
+		error = hammer2_chain_lookup(file, cut, HAMMER2_KEY_MAX,
+		    HAMMER2_LOOKUP_NODATA, &c);
+		while (error == 0) {
+			CHECK_ERR(hammer2_chain_delete(c, next_mtid++), 0);
+			k = data_index(c->ch_bref.key);
+			if (k >= 0)
+				m->m_data_gen[k] = 0;
+			n++;
+			error = hammer2_chain_next(file, c, HAMMER2_KEY_MAX,
+			    HAMMER2_LOOKUP_NODATA, &c);
+		}
+		CHECK_ERR(error, ENOENT);
+		for (k = 0; k < NDATA; k++)
+			CHECK(data_off(k) < cut || m->m_data_gen[k] == 0);
+		printf("pass %d: %d blocks deleted by iteration\n", pass, n);
+		CHECK(n > 0);
+		CHECK(tree_check(vroot, 0, HAMMER2_KEY_MAX) == 0);
+		hammer2_chain_drop(file);
+		hammer2_chain_drop(pfs);
+		hammer2_chain_drop(vroot);
+		verify_chains(dev, m);
+		CHECK_ERR(hammer2_flush(dev), 0);
+	}
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	verify_all(m, "delete by iteration");
+	free(buf);
+	free(m);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2036,6 +2104,7 @@ main(int argc, char **argv)
 		{ "share", scenario_share },
 		{ "recover", scenario_recover },
 		{ "ioerr", scenario_ioerr },
+		{ "iterdel", scenario_iterdel },
 	};
 	size_t i;
 	int rc = 2;
