@@ -35,6 +35,8 @@ check hammer2_chain_share chain_case share 64m
 check hammer2_chain_freemap_recovery chain_case recover 256m
 check hammer2_chain_io_errors chain_case ioerr 64m
 check hammer2_chain_delete_while_iterating chain_case iterdel 256m
+check hammer2_chain_header_slots_3 chain_case slots 4104m
+check hammer2_chain_header_slots_4 chain_case slots 8g
 
 # DragonFly-made fixtures, changed and committed by us.
 fixture_case()
