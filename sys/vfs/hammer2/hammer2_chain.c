@@ -133,7 +133,8 @@ hammer2_chain_vroot(struct hammer2_dev *dev)
 		vroot->ch_bytes = sizeof(struct hammer2_blockset);
 		vroot->ch_data = hammer2_alloc(dev, vroot->ch_bytes);
 		if (vroot->ch_data == NULL) {
-			hammer2_free(dev, vroot, sizeof(struct hammer2_chain_mem));
+			hammer2_free(dev, vroot,
+			    sizeof(struct hammer2_chain_mem));
 			return (NULL);
 		}
 		memcpy(vroot->ch_data, &dev->d_voldata.sroot_blockset,
@@ -195,7 +196,8 @@ hammer2_chain_release(struct hammer2_chain *chain)
 static void
 hammer2_chain_release_one(struct hammer2_chain *chain)
 {
-	if (hammer2_chain_is_idle(chain) && !hammer2_chain_is_cacheable(chain)) {
+	if (hammer2_chain_is_idle(chain) &&
+	    !hammer2_chain_is_cacheable(chain)) {
 		hammer2_chain_detach(chain);
 		hammer2_chain_free(chain);
 	}
@@ -979,9 +981,11 @@ hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
 		return (error);
 	if (parent->ch_flags & HAMMER2_CHF_DELETED)
 		return (ENOENT);
-	if ((type != HAMMER2_BREF_TYPE_INODE && type != HAMMER2_BREF_TYPE_DATA &&
+	if ((type != HAMMER2_BREF_TYPE_INODE &&
+		type != HAMMER2_BREF_TYPE_DATA &&
 		type != HAMMER2_BREF_TYPE_DIRENT) ||
-	    keybits < 0 || keybits > 63 || (key & hammer2_keymask(keybits)) != 0)
+	    keybits < 0 || keybits > 63 ||
+	    (key & hammer2_keymask(keybits)) != 0)
 		return (EINVAL);
 	if (type == HAMMER2_BREF_TYPE_INODE && bytes != HAMMER2_INODE_BYTES)
 		return (EINVAL);
