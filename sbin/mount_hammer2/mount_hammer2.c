@@ -88,6 +88,7 @@ struct mh2 {
 	int			 m_rdonly;	/* no -o rw */
 	int			 m_error;	/* unmount's error, for exit */
 	int			 m_dirty;	/* uncommitted changes */
+	int			 m_commit_failed; /* last commit failed */
 	time_t			 m_dirty_since;
 	uint64_t		 m_dirty_bytes;
 	uint8_t			*m_rbuf;	/* MH2_READ_MAX */
@@ -120,7 +121,10 @@ mh2_changed(struct mh2 *m, uint64_t nbytes)
 	m->m_dirty_bytes += nbytes;
 }
 
-/* Commit now; a failed commit stays dirty and is retried. */
+/*
+ * Commit now.  A failed commit stays dirty and is retried by the syncer
+ * MH2_COMMIT_SEC later (not at every request).
+ */
 static int
 mh2_commit(struct mh2 *m)
 {
@@ -132,9 +136,12 @@ mh2_commit(struct mh2 *m)
 	if (error != 0) {
 		fprintf(stderr, "mount_hammer2: commit: %s\n",
 		    strerror(error));
+		m->m_dirty_since = time(NULL);
+		m->m_commit_failed = 1;
 		return (error);
 	}
 	m->m_dirty = 0;
+	m->m_commit_failed = 0;
 	m->m_dirty_bytes = 0;
 	return (0);
 }
@@ -143,7 +150,8 @@ mh2_commit(struct mh2 *m)
 static void
 mh2_syncer(struct mh2 *m)
 {
-	if (m->m_dirty && (m->m_dirty_bytes >= MH2_COMMIT_BYTES ||
+	if (m->m_dirty && ((m->m_dirty_bytes >= MH2_COMMIT_BYTES &&
+	    !m->m_commit_failed) ||
 	    time(NULL) - m->m_dirty_since >= MH2_COMMIT_SEC))
 		(void)mh2_commit(m);
 }

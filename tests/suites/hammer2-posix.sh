@@ -28,6 +28,7 @@ IMG=$T/h2.img
 MPID=
 cleanup()
 {
+	chattr -i "$T/err.img" 2>/dev/null
 	if [ -n "$MPID" ]; then
 		fusermount3 -u "$MNT" 2>/dev/null
 		kill "$MPID" 2>/dev/null
@@ -45,7 +46,7 @@ skip_h2()
 	    fsync_and_syncer_survive_kill unmount_after_kill \
 	    daemon_alive_before_kill write_after_kill unmount_after_kill_write fsck_after_kill_write \
 	    data_after_kill_write last_unmount rw_refuses_readonly_device \
-	    mount_errors; do
+	    mount_errors write_error_fsync_eio; do
 		skip "hammer2_$_c" "$1"
 	done
 	exit 0
@@ -352,3 +353,46 @@ mount_errors()
 	timeout 20 "$MOUNT_H2" "$IMG" 2>&1 | grep -q '^usage: mount_hammer2'
 }
 check hammer2_mount_errors mount_errors
+
+# The device refuses writes (the image made immutable under the daemon):
+# fsync fails with EIO, the daemon keeps serving reads, exits 1 at the
+# unmount, and the image still holds its last commit, clean.
+EIMG=$T/err.img
+write_error()
+{
+	echo x >"$MNT/f1" || return 1
+	_out=$(dd if=/dev/zero of="$MNT/f1" bs=4096 count=1 conv=fsync 2>&1)
+	echo "dd: $_out"
+	printf '%s\n' "$_out" | grep -q 'Input/output error' || return 1
+	[ "$(cat "$MNT/kept")" = kept ]
+}
+"$B/newfs_hammer2" -s 256m "$EIMG" >/dev/null
+IMG_SAVED=$IMG
+IMG=$EIMG
+if h2_mount -o rw; then
+	echo kept >"$MNT/kept" && sync "$MNT/kept"
+	if chattr +i "$EIMG" 2>/dev/null; then
+		check hammer2_write_error_fsync_eio write_error
+		fusermount3 -u "$MNT"
+		wait "$MPID"
+		_rc=$?
+		MPID=
+		chattr -i "$EIMG"
+		if [ $_rc -eq 1 ]; then pass hammer2_write_error_exit_status
+		else fail hammer2_write_error_exit_status "exit $_rc, not 1"; fi
+		check hammer2_write_error_fsck "$B/fsck_hammer2" "$EIMG"
+		if h2_mount -o ro; then
+			check hammer2_write_error_last_commit_kept \
+			    test "$(cat "$MNT/kept")" = kept
+			h2_unmount hammer2_write_error_unmount
+		else
+			fail hammer2_write_error_last_commit_kept "mount failed"
+		fi
+	else
+		h2_unmount hammer2_write_error_unmount
+		skip hammer2_write_error_fsync_eio "chattr +i unsupported here"
+	fi
+else
+	fail hammer2_write_error_fsync_eio "mount failed"
+fi
+IMG=$IMG_SAVED
