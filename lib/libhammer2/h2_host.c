@@ -160,6 +160,24 @@ h2_host_devsize(int fd, uint64_t *sizep)
 }
 
 /*
+ * A block device set read-only (blockdev --setro) opens O_RDWR without
+ * complaint and fails only at the first write: refuse it at open.
+ */
+static int
+h2_host_check_writable(int fd, int flags)
+{
+	struct stat st;
+	int ro = 0;
+
+	if ((flags & H2_HOST_RDWR) == 0 || fstat(fd, &st) != 0 ||
+	    !S_ISBLK(st.st_mode))
+		return (0);
+	if (ioctl(fd, BLKROGET, &ro) != 0)
+		return (errno);
+	return (ro ? EROFS : 0);
+}
+
+/*
  * h2_host_open - open path and mount its HAMMER2 volume.  Returns 0 and
  * *devp, or an errno (the core has printed why unless H2_HOST_QUIET).
  */
@@ -184,6 +202,9 @@ h2_host_open(const char *path, int flags, struct hammer2_dev **devp)
 		goto fail_free;
 	}
 	error = h2_host_devsize(hh->hh_fd, &dev->d_devsize);
+	if (error != 0)
+		goto fail_close;
+	error = h2_host_check_writable(hh->hh_fd, flags);
 	if (error != 0)
 		goto fail_close;
 	dev->d_ops = (flags & H2_HOST_RDWR) ? &h2_host_rw_ops : &h2_host_ops;
