@@ -17,7 +17,7 @@ $(CR_H2O)/libh2.a: $(CR_H2O)/o/h2_wlog.o
 $(CR_H2O)/libh2-asan.a: $(CR_H2O)/asan/h2_wlog.o
 
 CR_TOOLS	:= $(CR_BIN)/h2_crashreplay.asan $(CR_BIN)/h2_fakewriter.asan \
-		   $(CR_BIN)/h2_wlog_test.asan
+		   $(CR_BIN)/h2_wlog_test.asan $(CR_BIN)/h2_wlog_mark
 
 ALL_TARGETS	+= $(CR_TOOLS)
 TEST_DEPS	+= $(CR_TOOLS)
@@ -31,6 +31,10 @@ $(CR_BIN)/h2_fakewriter.asan: $(CR_SRC)/h2_fakewriter.c \
     $(CR_H2O)/libh2-asan.a
 	@mkdir -p $(@D)
 	$(CC) $(H2_ACFLAGS) $< $(H2_O)/libh2-asan.a -o $@
+
+$(CR_BIN)/h2_wlog_mark: $(CR_SRC)/h2_wlog_mark.c $(CR_H2O)/libh2.a
+	@mkdir -p $(@D)
+	$(CC) $(H2_CFLAGS) $< $(H2_O)/libh2.a -o $@
 
 $(CR_BIN)/h2_wlog_test.asan: $(CR_SRC)/h2_wlog_test.c $(CR_H2O)/libh2-asan.a
 	@mkdir -p $(@D)

@@ -19,8 +19,10 @@
  * h2_wlog_detach() restores the dev; h2_host_close() calls it.
  *
  * Invariants: a record is written with one write(2) of header and
- * payload, so a recording process that dies leaves whole records only
- * (the replayer also rejects a torn tail).  A failed device write or
+ * payload to a log opened O_APPEND, so a recording process that dies
+ * leaves whole records only (the replayer also rejects a torn tail), and
+ * another process may append markers in order between them
+ * (tests/hammer2/crash/h2_wlog_mark.c, for a recorded FUSE mount).  A failed device write or
  * sync is passed back and not recorded; a failed log write turns every
  * later dop_write/dop_sync into EIO, so a log never silently misses a
  * write.
@@ -187,8 +189,8 @@ h2_wlog_attach(struct hammer2_dev *dev, const char *logpath)
 	wl = calloc(1, sizeof(*wl));
 	if (wl == NULL)
 		return (ENOMEM);
-	wl->wl_fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	wl->wl_fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_CLOEXEC, 0644);
 	if (wl->wl_fd < 0) {
 		error = errno;
 		goto fail_free;

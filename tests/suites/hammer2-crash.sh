@@ -14,7 +14,7 @@ T=$O/hammer2/crash-test.$$
 TMO=300
 rm -rf "$T"
 mkdir -p "$T/keep"
-trap 'rm -rf "$T"' EXIT
+trap 'fusermount3 -u "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
 
 # newfs a base image, then record the synthetic writer in MODE on a copy.
 record_fake()
@@ -199,5 +199,88 @@ else
 		cat "$T/load.out"
 		check hammer2_crash_workload_two_header_copies crash_workload
 	fi
+fi
+
+# The FUSE mount recorded the same way ($H2_WLOG): files written by the
+# shell with fsync (dd conv=fsync) get their FILE marker from
+# h2_wlog_mark once dd returned; renames, overwrites and unlinks are
+# marked DIRTY first; the names left are marked after the unmount.
+fuse_mount()
+{
+	MODE=fuse
+	M=$T/mnt
+	S=$T/src
+	rm -rf "$M" "$S" "$T/fuse.log"
+	mkdir -p "$M" "$S" "$M"
+	"$B/newfs_hammer2" -s 64m "$T/base.img" >/dev/null || return 1
+	cp "$T/base.img" "$T/fuse.img" || return 1
+	H2_WLOG="$T/fuse.log" "$B/mount_hammer2" -f -o rw "$T/fuse.img" "$M" \
+	    2>"$T/mount.log" &
+	mpid=$!
+	i=0
+	while ! mountpoint -q "$M"; do
+		i=$((i + 1))
+		if [ $i -gt 50 ] || ! kill -0 "$mpid" 2>/dev/null; then
+			echo "mount_hammer2 -o rw did not mount:"
+			cat "$T/mount.log"
+			kill "$mpid" 2>/dev/null
+			return 1
+		fi
+		sleep 0.2
+	done
+	mkdir "$M/d"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		head -c $((i * i * 3001 % 300000 + 1)) /dev/urandom >"$S/f$i"
+		timeout 60 dd if="$S/f$i" of="$M/f$i" bs=64k conv=fsync \
+		    status=none || break
+		"$B/h2_wlog_mark" -F "$S/f$i" "$T/fuse.log" "/f$i"
+		if [ $((i % 3)) = 0 ]; then	# overwrite a middle part
+			k=$((i - 1))
+			"$B/h2_wlog_mark" "$T/fuse.log" "DIRTY /f$k"
+			head -c 70000 /dev/urandom | dd of="$S/f$k" bs=1000 \
+			    seek=3 conv=notrunc status=none
+			timeout 60 dd if="$S/f$k" of="$M/f$k" bs=64k \
+			    conv=fsync status=none || break
+			"$B/h2_wlog_mark" -F "$S/f$k" "$T/fuse.log" "/f$k"
+		fi
+		if [ $((i % 4)) = 0 ]; then	# rename into d, unlink one
+			"$B/h2_wlog_mark" "$T/fuse.log" "DIRTY /f$i"
+			mv "$M/f$i" "$M/d/g$i"
+			mv "$S/f$i" "$S/g$i"
+			"$B/h2_wlog_mark" "$T/fuse.log" "DIRTY /f$((i - 3))"
+			rm "$M/f$((i - 3))" "$S/f$((i - 3))"
+		fi
+	done
+	fusermount3 -u "$M" || return 1
+	(sleep 120; kill -9 "$mpid" 2>/dev/null) >/dev/null 2>&1 &
+	dog=$!
+	wait "$mpid"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	[ "$rc" = 0 ] || { echo "mount_hammer2 exited $rc"; return 1; }
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		if [ -f "$S/f$i" ]; then
+			"$B/h2_wlog_mark" -F "$S/f$i" "$T/fuse.log" "/f$i"
+		else
+			"$B/h2_wlog_mark" "$T/fuse.log" "GONE /f$i"
+		fi
+		[ -f "$S/g$i" ] && "$B/h2_wlog_mark" -F "$S/g$i" "$T/fuse.log" \
+		    "/d/g$i"
+	done
+	"$B/h2_wlog_mark" "$T/fuse.log" "DIR /d"
+	"$B/fsck_hammer2" -q "$T/fuse.img" || return 1
+	timeout "$TMO" "$B/h2_crashreplay.asan" -F "$B/fsck_hammer2.asan" \
+	    -r 3 -k "$T/keep" "$T/base.img" "$T/fuse.log" "$T/work.img" \
+	    >"$T/out" 2>&1
+	rc=$?
+	tail -n 40 "$T/out"
+	[ "$rc" = 0 ] && grep -Eq ' [1-9][0-9]* marker checks, 0 failures$' \
+	    "$T/out"
+}
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null 2>&1; then
+	skip hammer2_crash_fuse_mount "no /dev/fuse or fusermount3"
+else
+	check hammer2_crash_fuse_mount fuse_mount
+	fusermount3 -u "$T/mnt" 2>/dev/null
 fi
 rm -f "$T"/*.img
