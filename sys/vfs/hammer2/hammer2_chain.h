@@ -116,8 +116,18 @@ struct hammer2_rw {
  *
  * hammer2_rw_mount: d_rdwr required (else EROFS); loads the freemap,
  * recovers it if freemap_tid < mirror_tid (§17.2), picks the next header
- * slot.  hammer2_rw_unmount: commits if anything is dirty, then frees
- * every chain; returns the commit's error.
+ * slot; EBUSY if already mounted read-write.  hammer2_rw_unmount:
+ * commits if anything is dirty, then frees every chain (also on a
+ * read-only dev); returns the commit's error.
+ *
+ * hammer2_chain_vroot: the volume root, with a reference (dropping it
+ * never frees it); on a read-only dev it sets up lookup-only state.
+ * Unreferenced clean INODE/INDIRECT chains stay cached until the chains
+ * in memory pass rw_cache_bytes more than the last trim left (callers
+ * may lower rw_cache_bytes); ch_data of a chain is valid while the
+ * caller holds a reference.  INODE leaves found with
+ * HAMMER2_LOOKUP_NODATA may have ch_data NULL until modified or looked
+ * up without it.
  *
  * hammer2_chain_lookup: first leaf below parent whose key range meets
  * [key_beg, key_end], in key order, with a reference; ENOENT if none.
