@@ -10,7 +10,9 @@
 #   - into a benchmark driver compared with glibc, jemalloc, mimalloc and
 #     tcmalloc (make bench-malloc: times; make bench-malloc-callgrind:
 #     instruction counts at one thread, which the machine's load does not
-#     disturb; about 10 minutes, so not in BENCH_TARGETS).
+#     disturb; about 10 minutes, so not in BENCH_TARGETS; make
+#     bench-malloc-lineshare: how often each malloc hands two threads
+#     blocks in one cache line, counted from addresses, a few seconds).
 
 NM_DIR		:= lib/libc/stdlib
 NM_TDIR		:= tests/nmalloc
@@ -31,12 +33,13 @@ NM_TCFLAGS	:= $(HOST_CFLAGS) -pthread
 NM_TESTS	:= $(NM_O)/unit $(NM_O)/stress $(NM_O)/baduse \
 		   $(NM_O)/unit-asan $(NM_O)/stress-asan $(NM_O)/stress-tsan
 NM_BENCH	:= $(NM_O)/mbench
+NM_LINESHARE	:= $(NM_O)/lineshare
 
 ALL_TARGETS	+= $(NM_SO)
 TEST_DEPS	+= $(NM_SO) $(NM_TESTS)
 BENCH_TARGETS	+= bench-malloc
 
-.PHONY: bench-malloc bench-malloc-callgrind
+.PHONY: bench-malloc bench-malloc-callgrind bench-malloc-lineshare
 
 $(NM_O)/pic/%.o: $(NM_DIR)/%.c $(NM_HDRS)
 	@mkdir -p $(@D)
@@ -66,8 +69,15 @@ $(NM_BENCH): $(NM_BDIR)/mbench.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -pthread -o $@ $<
 
+$(NM_LINESHARE): $(NM_BDIR)/lineshare.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -pthread -o $@ $<
+
 bench-malloc: $(NM_SO) $(NM_BENCH)
 	sh $(NM_BDIR)/run.sh $(NM_BENCH) $(NM_SO) $(NM_O)/bench
 
 bench-malloc-callgrind: $(NM_SO) $(NM_BENCH)
 	sh $(NM_BDIR)/callgrind.sh $(NM_BENCH) $(NM_SO) $(NM_O)/bench
+
+bench-malloc-lineshare: $(NM_SO) $(NM_LINESHARE)
+	sh $(NM_BDIR)/lineshare.sh $(NM_LINESHARE) $(NM_SO)

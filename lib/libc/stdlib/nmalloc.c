@@ -217,6 +217,8 @@ NM_CTASSERT((NM_ZONE_BYTES & NM_ZONE_MASK) == 0);
 NM_CTASSERT((NM_CARVE_BYTES % NM_ZONE_BYTES) == 0);
 NM_CTASSERT((1UL << NM_ZONE_SHIFT) == NM_ZONE_BYTES);
 NM_CTASSERT(NM_ZONE_COLORS * NM_ZONE_HDR_BYTES <= NM_PAGE_BYTES);
+/* Chunk 0 of every zone starts a cache line (see nm_slab_fill()). */
+NM_CTASSERT(NM_ZONE_HDR_BYTES % NM_CACHELINE_BYTES == 0);
 
 static struct nm_class nm_classes[NM_NZONES];
 
@@ -226,6 +228,7 @@ static uint32_t nm_class_align[NM_NZONES];	/* chunk alignment */
 static uint64_t nm_class_mul[NM_NZONES];	/* see nm_chunk_ok() */
 static uint32_t nm_class_rounds[NM_NZONES];	/* magazine capacity */
 static uint32_t nm_class_fresh[NM_NZONES];	/* never-used chunks per fill */
+static uint32_t nm_class_lgroup[NM_NZONES];	/* chunks per line group */
 
 static int nm_init_state;		/* [a] NM_INIT_* */
 static int nm_hooks_ready;		/* [a] thread hook usable */
@@ -409,8 +412,17 @@ nm_tables_init(void)
 		if (bytes < NM_MAG_ROUNDS_MIN)
 			bytes = NM_MAG_ROUNDS_MIN;
 		nm_class_rounds[zi] = bytes;
+		/*
+		 * Chunk i of a zone starts a cache line exactly when
+		 * lgroup divides i (chunk 0 is line-aligned), so fills
+		 * take never-used chunks in whole groups of lgroup.
+		 */
+		group = NM_CACHELINE_BYTES / (align < NM_CACHELINE_BYTES ?
+		    align : NM_CACHELINE_BYTES);
+		nm_class_lgroup[zi] = group;
 		bytes = NM_FILL_FRESH_BYTES / nm_class_bytes[zi];
-		nm_class_fresh[zi] = bytes > 0 ? bytes : 1;
+		bytes = (bytes + group - 1) / group * group;
+		nm_class_fresh[zi] = bytes > 0 ? bytes : group;
 	}
 }
 
@@ -656,8 +668,13 @@ nm_zone_new(unsigned zi)
  * returned chunks first, then at most nm_class_fresh[zi] never-used ones,
  * so that a magazine is not filled with a whole magazine's worth of
  * untouched memory that the thread may never need (every chunk handed out
- * is written, so each one counts in the resident set).  Returns how many;
- * 0 only when memory is exhausted.
+ * is written, so each one counts in the resident set).  Never-used chunks
+ * go in whole cache-line groups (nm_class_lgroup[zi] chunks): a fill
+ * neither starts nor stops inside a line, so two threads' fills never
+ * share a line of fresh chunks (active false sharing; counted by
+ * tests/bench/malloc/lineshare.c).  Only a fill of fewer chunks than a
+ * group (nm_alloc_direct) can break that; the next fill completes the
+ * group.  Returns how many; 0 only when memory is exhausted.
  *
  * Locking: takes the class's c_lock, and nm_pool_lock for new zones.
  */
@@ -667,6 +684,7 @@ nm_slab_fill(unsigned zi, void **objs, unsigned n)
 	struct nm_class *c = &nm_classes[zi];
 	struct nm_zone *z;
 	unsigned got = 0, fresh = nm_class_fresh[zi];
+	uint32_t gmask = nm_class_lgroup[zi] - 1;
 	void *p;
 
 	nm_spin_lock(&c->c_lock);
@@ -678,11 +696,13 @@ nm_slab_fill(unsigned zi, void **objs, unsigned n)
 			p = z->z_free;
 			if (p != NULL) {
 				z->z_free = *(void **)p;
-			} else if (fresh > 0) {
+			} else if ((z->z_uindex & gmask) != 0 ||
+			    (fresh > 0 && (n - got > gmask || got == 0))) {
 				p = (char *)nm_zone_base(z) + z->z_first_off +
 				    (size_t)z->z_uindex * z->z_chunk_bytes;
 				z->z_uindex++;
-				fresh--;
+				if (fresh > 0)
+					fresh--;
 			} else {
 				break;
 			}
