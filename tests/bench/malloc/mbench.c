@@ -81,12 +81,19 @@ struct shared {
 	int		 s_producing;	/* threads still handing batches on */
 };
 
+/*
+ * One per thread, written on every operation (t_rng, t_sink): each is
+ * given a cache line of its own, else the threads' arguments would share
+ * lines and every multi-thread run would measure that false sharing
+ * rather than the allocator's.
+ */
+#define MB_LINE_BYTES		64
 struct targ {
 	struct shared	*t_sh;
 	int		 t_id;
 	uint64_t	 t_rng;
 	uint64_t	 t_sink;
-};
+} __attribute__((__aligned__(MB_LINE_BYTES)));
 
 static uint64_t
 rnd(struct targ *t)
@@ -451,7 +458,12 @@ main(int argc, char **argv)
 		return (2);
 	}
 	shared_init(&sh, threads);
-	ts = calloc((size_t)threads, sizeof(*ts));
+	if (posix_memalign((void **)&ts, MB_LINE_BYTES,
+	    (size_t)threads * sizeof(*ts)) != 0) {
+		fprintf(stderr, "mbench: out of memory\n");
+		return (1);
+	}
+	memset(ts, 0, (size_t)threads * sizeof(*ts));
 	th = calloc((size_t)threads, sizeof(*th));
 	t0 = now();
 	for (i = 0; i < threads; i++) {
