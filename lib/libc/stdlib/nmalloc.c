@@ -674,12 +674,16 @@ nm_zone_new(unsigned zi)
  * share a line of fresh chunks (active false sharing; counted by
  * tests/bench/malloc/lineshare.c).  Only a fill of fewer chunks than a
  * group (nm_alloc_direct) can break that; the next fill completes the
- * group.  Returns how many; 0 only when memory is exhausted.
+ * group.  With line_first (a thread's first fill of the class), objs
+ * starts with one group of never-used chunks when the first partial zone
+ * has one, so that the first chunks the thread pops (the magazine is
+ * reversed) are in a line no other thread was handed.  Returns how many;
+ * 0 only when memory is exhausted.
  *
  * Locking: takes the class's c_lock, and nm_pool_lock for new zones.
  */
 static unsigned
-nm_slab_fill(unsigned zi, void **objs, unsigned n)
+nm_slab_fill(unsigned zi, void **objs, unsigned n, bool line_first)
 {
 	struct nm_class *c = &nm_classes[zi];
 	struct nm_zone *z;
@@ -688,6 +692,20 @@ nm_slab_fill(unsigned zi, void **objs, unsigned n)
 	void *p;
 
 	nm_spin_lock(&c->c_lock);
+	z = c->c_partial;
+	if (line_first && z != NULL && n > gmask &&
+	    (z->z_uindex & gmask) == 0 && z->z_nmax - z->z_uindex > gmask) {
+		do {
+			objs[got++] = (char *)nm_zone_base(z) +
+			    z->z_first_off +
+			    (size_t)z->z_uindex * z->z_chunk_bytes;
+			z->z_uindex++;
+			z->z_nfree--;
+		} while ((z->z_uindex & gmask) != 0);
+		fresh = fresh > got ? fresh - got : 0;
+		if (z->z_nfree == 0)
+			nm_partial_unlink(c, z);
+	}
 	while (got < n) {
 		z = c->c_partial;
 		if (z == NULL && (fresh == 0 || (z = nm_zone_new(zi)) == NULL))
@@ -897,7 +915,7 @@ nm_alloc_direct(unsigned zi)
 {
 	void *p;
 
-	if (nm_slab_fill(zi, &p, 1) == 0) {
+	if (nm_slab_fill(zi, &p, 1, false) == 0) {
 		errno = ENOMEM;
 		return (NULL);
 	}
@@ -966,6 +984,7 @@ nm_alloc_slow(unsigned zi)
 	struct nm_thread *t = &nm_self;
 	struct nm_tclass *tc = &t->t_class[zi];
 	struct nm_mag *m, *full;
+	bool first;
 	void *p;
 
 	if (!nm_ready()) {
@@ -975,17 +994,25 @@ nm_alloc_slow(unsigned zi)
 	if (!nm_thread_ready(t))
 		return (nm_alloc_direct(zi));
 	if (tc->tc_top == tc->tc_base) {
+		/*
+		 * No loaded magazine: the thread's first malloc of this
+		 * class.  It fills from the zones, taking a cache line of
+		 * never-used chunks first, rather than a depot magazine of
+		 * chunks other threads freed (passive false sharing).
+		 */
 		m = nm_tc_unload(tc);
+		first = m == NULL;
 		if (tc->tc_prev != NULL && tc->tc_prev->mg_rounds != 0) {
 			nm_tc_load(tc, tc->tc_prev);
 			tc->tc_prev = m;
-		} else if ((full = nm_depot_get_full(zi, m)) != NULL) {
+		} else if (!first &&
+		    (full = nm_depot_get_full(zi, m)) != NULL) {
 			nm_tc_load(tc, full);
 		} else {
 			if (m == NULL && (m = nm_mag_new(zi)) == NULL)
 				return (nm_alloc_direct(zi));
 			m->mg_rounds = nm_slab_fill(zi, m->mg_objs,
-			    m->mg_capacity);
+			    m->mg_capacity, first);
 			nm_mag_reverse(m);
 			nm_tc_load(tc, m);
 			if (m->mg_rounds == 0) {
@@ -1114,6 +1141,13 @@ nm_free_direct(void *ptr, unsigned zi)
  * is full or missing: swap in an empty previous magazine, else trade the
  * full one at the depot.  The class is read again from the zone header,
  * so that the fast path keeps nothing for this call but ptr.
+ *
+ * A thread with no magazine at all for the class has never allocated
+ * from it, so ptr was another thread's: it goes back to its zone, not
+ * into a magazine from which this thread's next malloc would pop it and
+ * write a line that the other thread's neighbouring chunks are in
+ * (passive false sharing, mbench's cscratch).  The thread gets an empty
+ * previous magazine, so only its first free of the class goes this way.
  */
 static void __attribute__((__noinline__))
 nm_free_slow(void *ptr)
@@ -1128,6 +1162,11 @@ nm_free_slow(void *ptr)
 		return;
 	}
 	if (tc->tc_top == tc->tc_end) {
+		if (tc->tc_base == NULL && tc->tc_prev == NULL) {
+			tc->tc_prev = nm_mag_new(zi);
+			nm_free_direct(ptr, zi);
+			return;
+		}
 		m = nm_tc_unload(tc);
 		e = tc->tc_prev;
 		if (e != NULL && e->mg_rounds == 0) {
