@@ -18,7 +18,8 @@
 B=$O/hammer2/bin
 T=$O/hammer2/ops.$$
 TEST=$B/h2_ops_test.asan
-CASES="basic errors rename unlink_open bigdir collide sparse methods model dedup enospc embed tree corrupt writebehind"
+CASES="basic errors rename unlink_open bigdir collide sparse methods model
+    dedup enospc embed tree corrupt writebehind"
 TIMEOUT=600
 
 cleanup()
@@ -77,7 +78,8 @@ for f in $H2_FIXTURES; do
 	check "hammer2_ops_fixture_rw_$f" manifest_rw "$img" \
 	    "$FIX/$f.MANIFEST.txt" ""
 done
-if [ -n "$SHARED" ] && [ -x "$TEST" ] && [ -f "$FIX/pfs-snapshot-8g.img.xz" ]; then
+if [ -n "$SHARED" ] && [ -x "$TEST" ] &&
+    [ -f "$FIX/pfs-snapshot-8g.img.xz" ]; then
 	img=$(h2_fixture pfs-snapshot-8g)
 	check hammer2_ops_fixture_ro_snapshot timeout "$TIMEOUT" \
 	    "$B/h2_manifest.asan" -o "$img@DATA.snap1" \
