@@ -12,7 +12,9 @@
 #     instruction counts at one thread, which the machine's load does not
 #     disturb; about 10 minutes, so not in BENCH_TARGETS; make
 #     bench-malloc-lineshare: how often each malloc hands two threads
-#     blocks in one cache line, counted from addresses, a few seconds).
+#     blocks in one cache line, counted from addresses, a few seconds;
+#     $(O)/nmalloc/lineshim.so, an LD_PRELOAD shim that counts the same
+#     in any workload: see docs/performance/nmalloc.md).
 
 NM_DIR		:= lib/libc/stdlib
 NM_TDIR		:= tests/nmalloc
@@ -34,6 +36,7 @@ NM_TESTS	:= $(NM_O)/unit $(NM_O)/stress $(NM_O)/baduse \
 		   $(NM_O)/unit-asan $(NM_O)/stress-asan $(NM_O)/stress-tsan
 NM_BENCH	:= $(NM_O)/mbench
 NM_LINESHARE	:= $(NM_O)/lineshare
+NM_LINESHIM	:= $(NM_O)/lineshim.so
 
 ALL_TARGETS	+= $(NM_SO)
 TEST_DEPS	+= $(NM_SO) $(NM_TESTS)
@@ -79,5 +82,9 @@ bench-malloc: $(NM_SO) $(NM_BENCH)
 bench-malloc-callgrind: $(NM_SO) $(NM_BENCH)
 	sh $(NM_BDIR)/callgrind.sh $(NM_BENCH) $(NM_SO) $(NM_O)/bench
 
-bench-malloc-lineshare: $(NM_SO) $(NM_LINESHARE)
+$(NM_LINESHIM): $(NM_BDIR)/lineshim.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -fPIC -shared -pthread -o $@ $< -ldl
+
+bench-malloc-lineshare: $(NM_SO) $(NM_LINESHARE) $(NM_LINESHIM)
 	sh $(NM_BDIR)/lineshare.sh $(NM_LINESHARE) $(NM_SO)
