@@ -76,7 +76,7 @@ fs_mount()
 {
 	case $1 in
 	ext4)	fuse2fs "$IMG" "$MNT" -f >"$W/daemon.log" 2>&1 & ;;
-	hammer2) "$B/mount_hammer2" -f ${H2_MOUNT_OPTS:-} "$IMG" "$MNT" \
+	hammer2) "$B/mount_hammer2" -f ${H2_MOUNT_OPTS:--o rw} "$IMG" "$MNT" \
 		    >"$W/daemon.log" 2>&1 & ;;
 	esac
 	DAEMON=$!

@@ -5,14 +5,16 @@
 # straight on the core's vnops layer (ASan/UBSan build) with periodic
 # commits and remounts and fsck_hammer2 at the end, fsx through a
 # read-write FUSE mount, and the fixture round trip (change every
-# fixture read-write, then fsck and the MANIFEST's untouched entries).
+# fixture read-write, then fsck and the MANIFEST's untouched entries),
+# once through the vnops layer (h2_fsx_rt) and once through the FUSE
+# mount (fuse_rt.sh).
 #
 # Operation counts per target (CI budget: a few minutes in all):
 #   tmpfs 1,000,000 (about 15 s), ext4 200,000 with close/reopen;
 #   core: 1,000,000 operations of up to 16 KiB (-O2 build, about 10,000
 #   ops/s: 2 minutes on a loaded 2-core box), then under ASan/UBSan
 #   20,000 of up to 64 KiB with fsync and 6,000 per compression and
-#   check method; FUSE 50,000 (about 2,500 ops/s through FUSE).
+#   check method; FUSE 30,000 + 10,000 (about 4,000 ops/s through FUSE).
 # Longer runs with random seeds: make torture (tests/hammer2/fsx/torture.sh).
 . tests/lib.sh
 . tests/hammer2/fixtures.sh
@@ -26,6 +28,7 @@ FSX_CORE_OPS=${FSX_CORE_OPS:-1000000}
 cleanup()
 {
 	fusermount3 -u "$MNT" 2>/dev/null
+	[ -n "$DAEMON" ] && wait "$DAEMON"
 	rm -rf "$T"
 	[ -n "$SHM" ] && rm -f "$SHM"
 }
@@ -208,11 +211,39 @@ fi
 
 # ---- HAMMER2 through a read-write FUSE mount ----
 
+# mount_hammer2 -f -o rw in the background; fusermount3 -u returns before
+# the final commit, so wait for the daemon (its status is the commit's).
+DAEMON=
+fuse_mount()
+{
+	"$B/mount_hammer2" -f -o rw "$1" "$MNT" >"$T/daemon.log" 2>&1 &
+	DAEMON=$!
+	_i=0
+	while ! mountpoint -q "$MNT"; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 200 ] || ! kill -0 "$DAEMON" 2>/dev/null; then
+			cat "$T/daemon.log"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+fuse_umount()
+{
+	fusermount3 -u "$MNT" || return 1
+	wait "$DAEMON"
+	_rc=$?
+	DAEMON=
+	[ "$_rc" -eq 0 ] || { echo "mount_hammer2 exited $_rc"; cat "$T/daemon.log"; }
+	return $_rc
+}
 fuse_fsx()
 {
+	newfs "$T/fuse.img" 256m
+	fuse_mount "$T/fuse.img" || return 1
 	_rc=0
-	timeout 300 "$B/h2_fsx" -N 50000 -S 21 -r 5000 "$MNT/fsx.file" || _rc=1
-	fusermount3 -u "$MNT" || return 1
+	timeout 600 "$B/h2_fsx" "$@" "$MNT/fsx.file" || _rc=1
+	fuse_umount || return 1
 	timeout 300 "$B/fsck_hammer2" "$T/fuse.img" || _rc=1
 	return $_rc
 }
@@ -220,18 +251,17 @@ fuse_rw=
 if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
 	newfs "$T/fuse.img" 256m
 	mkdir -p "$MNT"
-	if timeout 20 "$B/mount_hammer2" "$T/fuse.img" "$MNT" 2>"$T/mnt.err"; then
-		if touch "$MNT/.probe" 2>/dev/null && rm -f "$MNT/.probe"; then
-			fuse_rw=yes
-		else
-			fusermount3 -u "$MNT"
-		fi
+	if fuse_mount "$T/fuse.img" >/dev/null 2>&1; then
+		touch "$MNT/.probe" 2>/dev/null && rm -f "$MNT/.probe" && fuse_rw=yes
+		fuse_umount >/dev/null 2>&1
 	fi
 fi
 if [ -n "$fuse_rw" ]; then
-	check hammer2_fsx_fuse fuse_fsx
+	check hammer2_fsx_fuse fuse_fsx -N 30000 -S 21 -r 5000
+	check hammer2_fsx_fuse_16m_holes fuse_fsx -N 10000 -S 22 -l 16m \
+	    -w write-far=20 -w trunc-up=10 -r 2000
 else
-	skip hammer2_fsx_fuse "mount_hammer2 does not mount read-write (or no usable FUSE)"
+	skip hammer2_fsx_fuse "mount_hammer2 -o rw does not mount read-write here (or no usable FUSE)"
 fi
 
 # ---- fixture round trip through the vnops layer ----
@@ -269,6 +299,27 @@ elif [ ! -x "$B/h2_fsx_rt.asan" ]; then
 else
 	for f in $H2_FIXTURES; do
 		check "hammer2_${f}_roundtrip" roundtrip "$f"
+	done
+fi
+
+# ---- the same through a read-write FUSE mount (fuse_rt.sh) ----
+
+fuse_roundtrip()
+{
+	cp --sparse=always "$(h2_fixture "$1")" "$T/rtf.img" || return 1
+	timeout 600 sh tests/hammer2/fsx/fuse_rt.sh "$T/rtf.img" \
+	    "$SHARED/fixtures/hammer2/$1.MANIFEST.txt" "$T"
+	_rc=$?
+	rm -f "$T/rtf.img"
+	return $_rc
+}
+if [ -z "$SHARED" ]; then
+	skip hammer2_fixture_roundtrip_fuse "../shared absent"
+elif [ -z "$fuse_rw" ]; then
+	skip hammer2_fixture_roundtrip_fuse "no read-write FUSE mount"
+else
+	for f in $H2_FIXTURES; do
+		check "hammer2_${f}_roundtrip_fuse" fuse_roundtrip "$f"
 	done
 fi
 exit 0

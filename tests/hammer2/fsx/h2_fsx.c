@@ -53,6 +53,7 @@
 #define FSX_TAG_SHIFT		32
 #define FSX_NOW_NS		1000000000.0
 #define FSX_MAXOPTIONS		8
+#define FSX_CHECK_CHUNK		(1024 * 1024)	/* whole-file compare piece */
 
 enum fsx_op {
 	OP_READ, OP_WRITE, OP_WRITE_FAR, OP_TRUNC_DOWN, OP_TRUNC_UP,
@@ -92,6 +93,7 @@ struct fsx_state {
 	uint64_t	 fs_size;	/* model's file size */
 	uint64_t	 fs_maxlen;
 	uint64_t	 fs_maxop;
+	uint64_t	 fs_chunk;	/* whole-file compare piece */
 	uint64_t	 fs_nops;
 	uint64_t	 fs_opnum;
 	uint64_t	 fs_rng;
@@ -268,15 +270,15 @@ fsx_read_check(uint64_t off, uint64_t len, const char *what)
 	fsx_compare(fsx.fs_buf, off, want, what);
 }
 
-/* Compare the whole file, in fs_maxop pieces. */
+/* Compare the whole file, in fs_chunk pieces. */
 static void
 fsx_check_all(const char *what)
 {
 	uint64_t off, len;
 
 	for (off = 0; off < fsx.fs_size; off += len) {
-		len = fsx.fs_size - off < fsx.fs_maxop ? fsx.fs_size - off
-						       : fsx.fs_maxop;
+		len = fsx.fs_size - off < fsx.fs_chunk ? fsx.fs_size - off
+						       : fsx.fs_chunk;
 		fsx_read_check(off, len, what);
 	}
 	/* And nothing beyond the end. */
@@ -711,8 +713,10 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fsx_parse(argc, argv, &spec);
+	fsx.fs_chunk = fsx.fs_maxop > FSX_CHECK_CHUNK ? fsx.fs_maxop
+						       : FSX_CHECK_CHUNK;
 	fsx.fs_model = calloc(1, fsx.fs_maxlen);
-	fsx.fs_buf = malloc(fsx.fs_maxop + FSX_WORD_BYTES);
+	fsx.fs_buf = malloc(fsx.fs_chunk + FSX_WORD_BYTES);
 	if (fsx.fs_model == NULL || fsx.fs_buf == NULL) {
 		fprintf(stderr, "fsx: cannot allocate %" PRIu64 " bytes\n",
 		    fsx.fs_maxlen);
