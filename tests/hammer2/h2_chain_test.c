@@ -2140,6 +2140,106 @@ scenario_slots(void)
 	return (0);
 }
 
+struct loop_arg {
+	struct hammer2_blockref	la_stack[64];
+	int			la_sp;
+	struct hammer2_blockref	la_parent, la_child;
+};
+
+static int
+loop_find_cb(void *arg, const struct hammer2_blockref *bref, int error)
+{
+	struct loop_arg *la = arg;
+
+	(void)error;
+	while (la->la_sp > 0 &&
+	    hammer2_bref_key_end(&la->la_stack[la->la_sp - 1]) < bref->key)
+		la->la_sp--;
+	if (bref->type != HAMMER2_BREF_TYPE_INDIRECT)
+		return (0);
+	if (la->la_sp > 0 && la->la_child.type == 0) {
+		la->la_parent = la->la_stack[la->la_sp - 1];
+		la->la_child = *bref;
+	}
+	if (la->la_sp < 64)
+		la->la_stack[la->la_sp++] = *bref;
+	return (0);
+}
+
+/*
+ * A corrupt indirect block naming its own parent (a loop; possible on
+ * media only with check codes off, as the fuzzer runs): lookups end in
+ * EIO at the nesting limit, never hang or crash.
+ */
+static int
+scenario_loop(void)
+{
+	struct hammer2_chain *vroot, *pfs, *c;
+	struct hammer2_dev *dev;
+	struct hammer2_pfs pmp;
+	struct loop_arg *la = calloc(1, sizeof(*la));
+	struct model *m = calloc(1, sizeof(*m));
+	int error, fd, n = 0;
+	void *blk;
+
+	dev = dev_open(1);
+	if (dev == NULL)
+		return (1);
+	build_base(dev, m, NINO, 2);
+	CHECK_ERR(hammer2_rw_unmount(dev), 0);
+	h2_host_close(dev);
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	CHECK_ERR(hammer2_pfs_open(dev, "DATA", &pmp), 0);
+	CHECK_ERR(hammer2_tree_scan(dev,
+	    pmp.pmp_iroot.ino_data.u.blockset.blockref, HAMMER2_SET_COUNT, 0,
+	    HAMMER2_KEY_MAX, HAMMER2_SCAN_INDIRECT, loop_find_cb, la), 0);
+	h2_host_close(dev);
+	CHECK(la->la_child.type == HAMMER2_BREF_TYPE_INDIRECT);
+	if (la->la_child.type != HAMMER2_BREF_TYPE_INDIRECT)
+		return (1);
+	printf("indirect 0x%jx/%u now names its parent 0x%jx/%u\n",
+	    (uintmax_t)la->la_child.key, la->la_child.keybits,
+	    (uintmax_t)la->la_parent.key, la->la_parent.keybits);
+	/* Its array becomes the parent's bref alone (a valid array). */
+	blk = calloc(1, hammer2_bref_bytes(&la->la_child));
+	memcpy(blk, &la->la_parent, sizeof(la->la_parent));
+	fd = open(img_path, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, blk, hammer2_bref_bytes(&la->la_child),
+	    (off_t)hammer2_bref_offset(&la->la_child)) ==
+	    (ssize_t)hammer2_bref_bytes(&la->la_child));
+	if (fd >= 0)
+		close(fd);
+	free(blk);
+	dev = dev_open(0);
+	if (dev == NULL)
+		return (1);
+	dev->d_nocheck = 1;
+	dev->d_quiet = 1;
+	vroot = hammer2_chain_vroot(dev);
+	pfs = pfs_find(vroot, "DATA");
+	if (pfs == NULL)
+		return (1);
+	error = hammer2_chain_lookup(pfs, 0, HAMMER2_DIRHASH_VISIBLE - 1, 0,
+	    &c);
+	while (error == 0 && n < 100000) {
+		n++;
+		error = hammer2_chain_next(pfs, c, HAMMER2_DIRHASH_VISIBLE - 1,
+		    0, &c);
+	}
+	printf("%d inodes before error %d\n", n, error);
+	CHECK_ERR(error, EIO);
+	CHECK_ERR(hammer2_chain_lookup(pfs, la->la_child.key,
+	    la->la_child.key, 0, &c), EIO);
+	hammer2_chain_drop(pfs);
+	hammer2_chain_drop(vroot);
+	h2_host_close(dev);
+	free(la);
+	free(m);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2161,6 +2261,7 @@ main(int argc, char **argv)
 		{ "ioerr", scenario_ioerr },
 		{ "iterdel", scenario_iterdel },
 		{ "slots", scenario_slots },
+		{ "loop", scenario_loop },
 	};
 	size_t i;
 	int rc = 2;

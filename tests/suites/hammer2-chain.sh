@@ -30,6 +30,7 @@ check hammer2_chain_erofs chain_case erofs 64m
 check hammer2_chain_einval chain_case einval 64m
 check hammer2_chain_enospc chain_case enospc 64m
 check hammer2_chain_eio chain_case eio 256m
+check hammer2_chain_loop chain_case loop 256m
 check hammer2_chain_random chain_case random 256m
 check hammer2_chain_share chain_case share 64m
 check hammer2_chain_freemap_recovery chain_case recover 256m
