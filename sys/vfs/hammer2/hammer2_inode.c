@@ -113,6 +113,7 @@ struct hammer2_pfs_scan_arg {
 	void		*ps_arg;
 	struct hammer2_inode ps_ip;	/* each PFS root in turn */
 	struct hammer2_inode ps_sroot;	/* whose blockset is scanned */
+	int		ps_error;	/* first unreadable PFS root */
 };
 
 static int
@@ -120,18 +121,24 @@ hammer2_pfs_scan_cb(void *arg, const struct hammer2_blockref *bref, int error)
 {
 	struct hammer2_pfs_scan_arg *ps = arg;
 
-	(void)error;
-	if (bref->type != HAMMER2_BREF_TYPE_INODE)
+	if (error == 0 && bref->type != HAMMER2_BREF_TYPE_INODE)
 		return (0);
-	error = hammer2_inode_load(ps->ps_dev, bref, &ps->ps_ip);
-	if (error != 0)
-		return (error);
+	if (error == 0)
+		error = hammer2_inode_load(ps->ps_dev, bref, &ps->ps_ip);
+	if (error != 0) {		/* logged; the other roots go on */
+		if (ps->ps_error == 0)
+			ps->ps_error = error;
+		return (0);
+	}
 	return (ps->ps_fn(ps->ps_arg, &ps->ps_ip));
 }
 
 /*
  * hammer2_pfs_scan - call fn for every PFS root inode in the super-root,
- * in key order.  fn returns 0, HAMMER2_SCAN_STOP or an errno.
+ * in key order.  fn returns 0, HAMMER2_SCAN_STOP or an errno.  A PFS root
+ * (or indirect block of the super-root) that cannot be read is skipped
+ * so that one damaged PFS does not hide the others; the scan then
+ * returns its error (EIO) after visiting everything else.
  *
  * Locking: the caller serialises use of the dev; may block in the
  * device read.
@@ -149,11 +156,15 @@ hammer2_pfs_scan(struct hammer2_dev *dev,
 	ps->ps_dev = dev;
 	ps->ps_fn = fn;
 	ps->ps_arg = arg;
+	ps->ps_error = 0;
 	error = hammer2_sroot_load(dev, &ps->ps_sroot);
 	if (error == 0)
 		error = hammer2_tree_scan(dev,
 		    ps->ps_sroot.ino_data.u.blockset.blockref, HAMMER2_SET_COUNT,
-		    0, HAMMER2_KEY_MAX, 0, hammer2_pfs_scan_cb, ps);
+		    0, HAMMER2_KEY_MAX, HAMMER2_SCAN_CONTINUE,
+		    hammer2_pfs_scan_cb, ps);
+	if (error == 0)
+		error = ps->ps_error;
 	hammer2_free(dev, ps, sizeof(*ps));
 	return (error);
 }
@@ -203,10 +214,8 @@ hammer2_pfs_open(struct hammer2_dev *dev, const char *label,
 	if (po.po_len == 0 || po.po_len > HAMMER2_INODE_MAXNAME)
 		return (ENOENT);
 	error = hammer2_pfs_scan(dev, hammer2_pfs_open_cb, &po);
-	if (error != 0)
-		return (error);
-	if (!po.po_found)
-		return (ENOENT);
+	if (!po.po_found)	/* a damaged other PFS does not matter */
+		return (error != 0 ? error : ENOENT);
 	if (ip->ino_data.meta.type != HAMMER2_OBJTYPE_DIRECTORY ||
 	    !hammer2_inode_has_blockset(ip)) {
 		hammer2_inode_fail(dev, &ip->ino_bref,
