@@ -70,6 +70,8 @@ hammer2_chain_account(struct hammer2_dev *dev, int64_t delta)
 /*
  * hammer2_rw_state - the dev's write-side state, created read-only on
  * first use.  NULL on allocation failure.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 struct hammer2_rw *
 hammer2_rw_state(struct hammer2_dev *dev)
@@ -110,6 +112,8 @@ hammer2_chain_alloc(struct hammer2_dev *dev,
  * hammer2_chain_vroot - the volume root pseudo chain, with a reference
  * (dropping the last one never frees it; hammer2_rw_unmount does).
  * NULL on allocation failure.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 struct hammer2_chain *
 hammer2_chain_vroot(struct hammer2_dev *dev)
@@ -177,6 +181,8 @@ hammer2_chain_is_cacheable(const struct hammer2_chain *chain)
 /*
  * hammer2_chain_release - free chain if it is idle and not worth
  * caching, then its ancestors that thereby become so.  Never trims.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_release(struct hammer2_chain *chain)
@@ -210,6 +216,8 @@ hammer2_chain_release_one(struct hammer2_chain *chain)
  * transaction does not walk the tree on every drop.  Only where no
  * chain layer code is walking the tree (public entry points, the end of
  * a commit).
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_trim(struct hammer2_dev *dev, bool commit)
@@ -229,6 +237,8 @@ hammer2_chain_trim(struct hammer2_dev *dev, bool commit)
  * hammer2_chain_drop - release a reference; an unreferenced clean leaf
  * leaves memory at once, inodes and indirect blocks stay cached until
  * the cache is full.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_drop(struct hammer2_chain *chain)
@@ -263,6 +273,8 @@ hammer2_chain_free(struct hammer2_chain *chain)
 /*
  * hammer2_chain_detach - unlink chain from its parent's kids table (not
  * from the parent's array).
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_detach(struct hammer2_chain *chain)
@@ -284,6 +296,8 @@ hammer2_chain_detach(struct hammer2_chain *chain)
 /*
  * hammer2_chain_bref_is_fresh - bref names a block allocated by the
  * transaction not committed yet (nothing on the media refers to it).
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 bool
 hammer2_chain_bref_is_fresh(struct hammer2_dev *dev,
@@ -296,6 +310,8 @@ hammer2_chain_bref_is_fresh(struct hammer2_dev *dev,
 /*
  * hammer2_chain_bcache_forget - drop any cached copy of the block at
  * off: it is about to hold something else.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_bcache_forget(struct hammer2_dev *dev, hammer2_off_t off)
@@ -319,6 +335,9 @@ hammer2_chain_bcache_forget(struct hammer2_dev *dev, hammer2_off_t off)
 /*
  * hammer2_chain_load - bring an INODE's or INDIRECT's contents into
  * ch_data.  Returns 0, EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_load(struct hammer2_chain *chain)
@@ -350,6 +369,9 @@ hammer2_chain_load(struct hammer2_chain *chain)
 /*
  * hammer2_chain_array - the blockref array chain holds (count 0 for a
  * leaf or an inode with embedded data).  Loads INODE/INDIRECT contents.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_array(struct hammer2_chain *chain,
@@ -545,6 +567,9 @@ hammer2_chain_find(struct hammer2_chain *node, hammer2_key_t beg,
 
 /*
  * hammer2_chain_lookup - see hammer2_chain.h.  Works on read-only devs.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_lookup(struct hammer2_chain *parent, hammer2_key_t key_beg,
@@ -560,6 +585,9 @@ hammer2_chain_lookup(struct hammer2_chain *parent, hammer2_key_t key_beg,
 
 /*
  * hammer2_chain_next - the leaf after chain (dropped) within key_end.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_next(struct hammer2_chain *parent, struct hammer2_chain *chain,
@@ -963,6 +991,9 @@ hammer2_chain_find_empty(struct hammer2_chain *node,
 /*
  * hammer2_chain_create - see hammer2_chain.h.  Returns 0, EEXIST,
  * EINVAL (bad type/key, or parent without an array), EROFS, EIO, ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
@@ -1073,6 +1104,9 @@ fail:
 /*
  * hammer2_chain_modify - see hammer2_chain.h.  Returns 0, EROFS, ENOENT
  * (deleted chain), EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_modify(struct hammer2_chain *chain, hammer2_tid_t mtid)
@@ -1129,6 +1163,9 @@ hammer2_chain_sync_bref(struct hammer2_chain *chain)
 /*
  * hammer2_chain_write_data - see hammer2_chain.h.  Returns 0, EINVAL,
  * EROFS, ENOSPC, EIO (device write; nothing changed) or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_chain_write_data(struct hammer2_chain *chain, const void *buf,
@@ -1236,6 +1273,8 @@ hammer2_chain_block_is_allocated(struct hammer2_dev *dev,
  * src was recorded) could be handed out again (EINVAL for both).  The
  * chain's own fresh block, if any, is freed.  Returns 0, EINVAL, EROFS
  * or ENOENT (deleted chain).
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 int
 hammer2_chain_share(struct hammer2_chain *chain,
@@ -1424,6 +1463,8 @@ hammer2_chain_collapse(struct hammer2_chain *ind, hammer2_tid_t mtid)
  * hammer2_chain_delete - see hammer2_chain.h.  Indirect blocks left
  * empty are removed too, those left with one entry are folded into their
  * parent.  Returns 0, EROFS, EINVAL or ENOENT.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 int
 hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid)
@@ -1462,6 +1503,8 @@ hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid)
 /*
  * hammer2_chain_sweep - free every idle chain at or below chain (after
  * a flush made them clean).
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_sweep(struct hammer2_chain *chain)
@@ -1505,6 +1548,8 @@ hammer2_chain_free_tree(struct hammer2_chain *chain)
  * without committing (also rw_fini, called by hammer2_dev_unmount).
  * Chains still referenced by callers are freed too: the dev is going
  * away.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
  */
 void
 hammer2_chain_free_all(struct hammer2_dev *dev)

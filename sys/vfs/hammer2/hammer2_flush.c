@@ -204,6 +204,9 @@ hammer2_flush_header(struct hammer2_dev *dev, int slot)
 /*
  * hammer2_flush - commit (see hammer2_chain.h).  Returns 0, EROFS,
  * ENOSPC, EIO or ENOMEM; any failure is sticky (rw_error).
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_flush(struct hammer2_dev *dev)
@@ -265,6 +268,9 @@ hammer2_flush(struct hammer2_dev *dev)
 /*
  * hammer2_rw_mount - see hammer2_chain.h.  Returns 0, EROFS (read-only
  * dev), EBUSY (already mounted read-write), EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_rw_mount(struct hammer2_dev *dev)
@@ -293,6 +299,9 @@ hammer2_rw_mount(struct hammer2_dev *dev)
  * hammer2_rw_unmount - commit if dirty, then free every chain and the
  * write-side state (also on a read-only dev).  Returns the commit's
  * error.
+ *
+ * Locking: the caller serialises use of the dev; may block in
+ * device I/O.
  */
 int
 hammer2_rw_unmount(struct hammer2_dev *dev)
