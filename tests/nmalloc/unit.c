@@ -37,6 +37,11 @@
 #define RETURN_BYTES	(96UL << 20)
 #define RETURN_OBJ	1000
 #define ERRNO_MARK	4321
+#define LINE_BYTES	64
+#define LINE_TURNS	32
+#define LINE_STEP	64
+#define LINE_SIZE	112	/* a class whose chunks straddle lines */
+#define SCRATCH_SIZE	40
 
 static unsigned long rng_state = 88172645463325252UL;
 
@@ -680,6 +685,108 @@ test_big_realloc_threads(void)
 		NMT_CHECK(pthread_join(th[i], NULL) == 0);
 }
 
+/*
+ * Two threads taking turns to allocate (fresh chunks, so each fill is a
+ * new stretch of a zone) must never be handed blocks in one cache line;
+ * nor two threads that each free a block the main thread allocated next
+ * to the other's and then allocate one (cache-scratch).
+ */
+struct line_run {
+	pthread_barrier_t lr_barrier;
+	uintptr_t	lr_blocks[2][LINE_TURNS * LINE_STEP];
+	void		*lr_scratch[2];
+	uintptr_t	lr_new[2];
+};
+
+struct line_arg {
+	struct line_run	*la_run;
+	int		 la_id;
+};
+
+static void *
+line_turns(void *arg)
+{
+	struct line_arg *a = arg;
+	struct line_run *r = a->la_run;
+	void *p;
+	int turn, k, i;
+
+	T(free)(r->lr_scratch[a->la_id]);
+	p = T(malloc)(SCRATCH_SIZE);
+	NMT_CHECK(p != NULL);
+	memset(p, 1, SCRATCH_SIZE);
+	r->lr_new[a->la_id] = (uintptr_t)p;
+	for (turn = 0; turn < LINE_TURNS; turn++) {
+		for (k = 0; k < 2; k++) {
+			for (i = 0; k == a->la_id && i < LINE_STEP; i++) {
+				p = T(malloc)(LINE_SIZE);
+				NMT_CHECK(p != NULL);
+				memset(p, 1, LINE_SIZE);
+				r->lr_blocks[k][turn * LINE_STEP + i] =
+				    (uintptr_t)p;
+			}
+			pthread_barrier_wait(&r->lr_barrier);
+		}
+	}
+	return (NULL);
+}
+
+static bool
+lines_meet(uintptr_t a, size_t an, uintptr_t b, size_t bn)
+{
+	return (a / LINE_BYTES <= (b + bn - 1) / LINE_BYTES &&
+	    b / LINE_BYTES <= (a + an - 1) / LINE_BYTES);
+}
+
+static int
+cmp_uptr(const void *x, const void *y)
+{
+	uintptr_t a = *(const uintptr_t *)x, b = *(const uintptr_t *)y;
+
+	return (a < b ? -1 : a > b);
+}
+
+static void
+test_lines_per_thread(void)
+{
+	static struct line_run r;
+	static uintptr_t all[2 * LINE_TURNS * LINE_STEP];
+	struct line_arg args[2];
+	pthread_t th[2];
+	size_t n = LINE_TURNS * LINE_STEP, i, j;
+	int k;
+
+	NMT_CHECK(pthread_barrier_init(&r.lr_barrier, NULL, 2) == 0);
+	for (k = 0; k < 2; k++)
+		NMT_CHECK((r.lr_scratch[k] = T(malloc)(SCRATCH_SIZE)) != NULL);
+	for (k = 0; k < 2; k++) {
+		args[k].la_run = &r;
+		args[k].la_id = k;
+		NMT_CHECK(pthread_create(&th[k], NULL, line_turns,
+		    &args[k]) == 0);
+	}
+	for (k = 0; k < 2; k++)
+		NMT_CHECK(pthread_join(th[k], NULL) == 0);
+	NMT_CHECK(!lines_meet(r.lr_new[0], SCRATCH_SIZE, r.lr_new[1],
+	    SCRATCH_SIZE));
+	/* Sorted with the thread in bit 0: neighbours of two threads. */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			all[k * n + i] = r.lr_blocks[k][i] | (uintptr_t)k;
+	qsort(all, 2 * n, sizeof(all[0]), cmp_uptr);
+	for (i = 0; i + 1 < 2 * n; i++) {
+		j = i + 1;
+		if ((all[i] & 1) != (all[j] & 1))
+			NMT_CHECK(!lines_meet(all[i] & ~(uintptr_t)1,
+			    LINE_SIZE, all[j] & ~(uintptr_t)1, LINE_SIZE));
+	}
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++)
+			T(free)((void *)r.lr_blocks[k][i]);
+		T(free)((void *)r.lr_new[k]);
+	}
+}
+
 struct unit_test {
 	const char *ut_name;
 	void (*ut_fn)(void);
@@ -706,6 +813,7 @@ static const struct unit_test tests[] = {
 	{ "thread_exit", test_thread_exit },
 	{ "big_realloc_threads", test_big_realloc_threads },
 	{ "zone_return", test_zone_return },
+	{ "lines_per_thread", test_lines_per_thread },
 };
 
 int
