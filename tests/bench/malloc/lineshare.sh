@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (c) 2026 The Anax Project
+# SPDX-License-Identifier: BSD-2-Clause
+#
 # tests/bench/malloc/lineshare.sh - run lineshare under glibc, jemalloc,
 # mimalloc, tcmalloc and nmalloc and print its counts side by side.
 #
