@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (c) 2026 The Anax Project
+# SPDX-License-Identifier: BSD-2-Clause
+#
 # tests/bench/malloc/run.sh - compare nmalloc with glibc, jemalloc, mimalloc
 # and tcmalloc on the mbench workloads, in one run.
 #
