@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (c) 2026 The Anax Project
+# SPDX-License-Identifier: BSD-2-Clause
+#
 # tests/suites/nmalloc.sh - nmalloc: API, threads, sanitizers, bad use and
 # real programs under LD_PRELOAD=libnmalloc.so.
 #
