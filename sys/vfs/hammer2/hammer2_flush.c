@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "hammer2_chain_priv.h"
+#include "hammer2_freemap.h"
 
 /* Next header copy slot after i, skipping copies beyond the volume. */
 static int
@@ -202,6 +203,22 @@ hammer2_flush_header(struct hammer2_dev *dev, int slot)
 }
 
 /*
+ * Is there anything to commit: a dirty topology or a dirty freemap (data
+ * blocks written since the last commit, growfs and bulkfree all dirty the
+ * freemap)?
+ */
+static bool
+hammer2_flush_needed(struct hammer2_dev *dev)
+{
+	struct hammer2_rw *rw = dev->d_rw;
+	struct hammer2_freemap *fm = hammer2_freemap_get(dev);
+
+	if (rw->rw_vroot != NULL && (rw->rw_vroot->ch_flags & HAMMER2_CHF_DIRTY))
+		return (true);
+	return (fm != NULL && fm->fm_dirty);
+}
+
+/*
  * hammer2_flush - commit (see hammer2_chain.h).  Returns 0, EROFS,
  * ENOSPC, EIO or ENOMEM; any failure is sticky (rw_error).
  *
@@ -221,6 +238,11 @@ hammer2_flush(struct hammer2_dev *dev)
 		return (EROFS);
 	if (rw->rw_error != 0)
 		return (rw->rw_error);
+	if (!hammer2_flush_needed(dev)) {
+		/* A clean mount writes nothing, not even a header. */
+		hammer2_chain_trim(dev, true);
+		return (0);
+	}
 	saved = hammer2_alloc(dev, sizeof(*saved));
 	if (saved == NULL)
 		return (ENOMEM);
