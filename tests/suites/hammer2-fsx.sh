@@ -228,10 +228,26 @@ fuse_mount()
 		sleep 0.1
 	done
 }
+# Wait at most 120 s for the daemon, then kill it (a hang is a failure).
+wait_daemon()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 1200 ]; then
+			echo "mount_hammer2 did not exit 120 s after the unmount"
+			kill -9 "$1"
+			wait "$1"
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$1"
+}
 fuse_umount()
 {
 	fusermount3 -u "$MNT" || return 1
-	wait "$DAEMON"
+	wait_daemon "$DAEMON"
 	_rc=$?
 	DAEMON=
 	[ "$_rc" -eq 0 ] || { echo "mount_hammer2 exited $_rc"; cat "$T/daemon.log"; }

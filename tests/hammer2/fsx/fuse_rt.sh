@@ -75,6 +75,17 @@ ln -s new "$MNT/fsx-rt-dir/link" && touch -h -d "@$STAMP" "$MNT/fsx-rt-dir/link"
     die "symlink"
 
 fusermount3 -u "$MNT" || die "unmount"
+# The final commit happens after the unmount: wait (at most 120 s).
+i=0
+while kill -0 "$DAEMON" 2>/dev/null; do
+	i=$((i + 1))
+	if [ "$i" -gt 1200 ]; then
+		kill -9 "$DAEMON"
+		DAEMON=
+		die "mount_hammer2 did not exit 120 s after the unmount"
+	fi
+	sleep 0.1
+done
 wait "$DAEMON" || { cat "$W/rt-daemon.log"; DAEMON=; die "final commit failed"; }
 DAEMON=
 
