@@ -4,8 +4,9 @@
  */
 
 /*
- * mount_hammer2.c - mount a HAMMER2 PFS on Linux through FUSE, read-only
- * or (-o rw) read-write.
+ * mount_hammer2.c - mount a HAMMER2 PFS on Linux through FUSE,
+ * read-write (the default) or read-only (-o ro, or a write-protected
+ * image).
  *
  * Model: the FUSE low-level interface is inode-number based, like the
  * HAMMER2 operations layer (hammer2_vnops.h): a FUSE inode number is the
@@ -27,11 +28,10 @@
  * MH2_COMMIT_BYTES were written, fsync commits at once (the ops layer's
  * hammer2_vop_fsync is durable on return), and the end of the session
  * (destroy, or the loop ending on unmount or a signal) commits and
- * unmounts through hammer2_vfs_unmount().  A read-only mount (the
- * default) writes nothing; hammer2_vfs_unmount() of a read-write one
- * commits a new volume header even when nothing changed, which is why
- * read-write is not the default (the test suites mount the shared
- * fixture images).
+ * unmounts through hammer2_vfs_unmount().  A read-only mount writes
+ * nothing, and neither does a read-write one in which nothing changed (a
+ * commit with nothing dirty is a no-op), so mounting an image only to
+ * read it leaves it byte-identical.
  *
  * Invariants: every core failure is returned to the kernel as an errno
  * (EIO for corruption) and the daemon keeps serving; the image is
@@ -85,7 +85,7 @@
 struct mh2 {
 	struct hammer2_dev	*m_dev;
 	struct hammer2_mount	*m_mp;		/* NULL once unmounted */
-	int			 m_rdonly;	/* no -o rw */
+	int			 m_rdonly;	/* -o ro, or write-protected */
 	int			 m_error;	/* unmount's error, for exit */
 	int			 m_dirty;	/* uncommitted changes */
 	int			 m_commit_failed; /* last commit failed */
@@ -965,17 +965,30 @@ mh2_check_writable(const char *path)
 	return (ro ? EROFS : 0);
 }
 
-/* Open the image, read-write for -o rw; prints why on failure. */
+/*
+ * Open the image: read-only for -o ro, read-write for -o rw, and without
+ * either read-write unless the image is write-protected, which mounts it
+ * read-only with a notice (as mount(8) does); prints why on failure.
+ */
 static int
 mh2_open_dev(struct mh2 *m, const char *path)
 {
-	int error = 0;
+	int error = 0, by_default = m->m_rdonly < 0;
 
+	if (by_default)
+		m->m_rdonly = 0;
 	if (!m->m_rdonly)
 		error = mh2_check_writable(path);
 	if (error == 0)
 		error = h2_host_open(path, m->m_rdonly ? 0 : H2_HOST_RDWR,
 		    &m->m_dev);
+	if (by_default && (error == EROFS || error == EACCES ||
+	    error == EPERM)) {
+		fprintf(stderr, "mount_hammer2: %s is write-protected, "
+		    "mounting read-only\n", path);
+		m->m_rdonly = 1;
+		error = h2_host_open(path, 0, &m->m_dev);
+	}
 	if (error != 0)
 		fprintf(stderr, "mount_hammer2: %s: %s\n", path,
 		    strerror(error));
@@ -1041,7 +1054,7 @@ main(int argc, char **argv)
 	int ch, debug = 0, foreground = 0, rc = 1;
 
 	memset(&m, 0, sizeof(m));
-	m.m_rdonly = 1;		/* until -o rw */
+	m.m_rdonly = -1;	/* neither -o ro nor -o rw: see mh2_open_dev */
 	while ((ch = getopt(argc, argv, "dfo:")) != -1) {
 		switch (ch) {
 		case 'd':
