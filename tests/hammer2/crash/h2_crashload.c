@@ -683,7 +683,7 @@ main(int argc, char **argv)
 			steps = strtol(optarg, NULL, 0);
 			break;
 		case 's':
-			l.l_rng = strtoull(optarg, NULL, 0) | 1;
+			l.l_rng = 2 * strtoull(optarg, NULL, 0) + 1;
 			break;
 		default:
 			usage();

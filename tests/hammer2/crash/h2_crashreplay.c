@@ -804,7 +804,7 @@ main(int argc, char **argv)
 			nrandom = cr_number(optarg);
 			break;
 		case 's':
-			c.c_rng = cr_number(optarg) | 1;
+			c.c_rng = 2 * (uint64_t)cr_number(optarg) + 1;
 			break;
 		case 'v':
 			c.c_verbose = 1;

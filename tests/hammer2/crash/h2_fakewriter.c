@@ -425,7 +425,7 @@ main(int argc, char **argv)
 			fw.fw_mode = h2fw_parse_mode(optarg);
 			break;
 		case 's':
-			fw.fw_rng = strtoull(optarg, NULL, 0) | 1;
+			fw.fw_rng = 2 * strtoull(optarg, NULL, 0) + 1;
 			break;
 		default:
 			usage();
