@@ -1161,6 +1161,26 @@ hammer2_chain_sync_bref(struct hammer2_chain *chain)
 }
 
 /*
+ * hammer2_chain_data_reserve - bytes of free space file data may not
+ * take: 1/64 of the allocator's space, at least 1 MiB and at most
+ * 64 MiB, left for the metadata of the next commit (format §17.1 writes
+ * every modified inode and indirect block to a new block).
+ *
+ * Locking: none needed; reads the volume header copy.
+ */
+uint64_t
+hammer2_chain_data_reserve(struct hammer2_dev *dev)
+{
+	uint64_t r = dev->d_voldata.allocator_size / 64;
+
+	if (r < HAMMER2_DATA_RESERVE_MIN)
+		r = HAMMER2_DATA_RESERVE_MIN;
+	if (r > HAMMER2_DATA_RESERVE_MAX)
+		r = HAMMER2_DATA_RESERVE_MAX;
+	return (r);
+}
+
+/*
  * hammer2_chain_write_data - see hammer2_chain.h.  Returns 0, EINVAL,
  * EROFS, ENOSPC, EIO (device write; nothing changed) or ENOMEM.
  *
@@ -1189,6 +1209,10 @@ hammer2_chain_write_data(struct hammer2_chain *chain, const void *buf,
 	    len == 0 || len > HAMMER2_PBUFSIZE)
 		return (EINVAL);
 	bytes = hammer2_chain_block_bytes(len);
+	if (chain->ch_bref.type == HAMMER2_BREF_TYPE_DATA &&
+	    hammer2_freemap_free_bytes(dev) <
+	    bytes + hammer2_chain_data_reserve(dev))
+		return (ENOSPC);	/* the rest is the commit's */
 	block = hammer2_alloc(dev, bytes);
 	if (block == NULL)
 		return (ENOMEM);

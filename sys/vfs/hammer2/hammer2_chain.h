@@ -144,7 +144,11 @@ struct hammer2_rw {
  * flush.  hammer2_chain_write_data: write the (already compressed)
  * contents of a DATA or DIRENT-name leaf now: len bytes padded with
  * zeros to the power-of-two block size (>= 1 KiB, <= 64 KiB); methods
- * are stored in the bref and the check code computed.
+ * are stored in the bref and the check code computed.  DATA blocks are
+ * refused (ENOSPC) once the freemap would drop below
+ * hammer2_chain_data_reserve(): that space is kept for the inodes and
+ * indirect blocks the next commit writes, so a volume filled with file
+ * data still commits (and unlinks, setattrs and fsyncs still work).
  *
  * hammer2_chain_share: dedup: make a DATA/DIRENT leaf name the same
  * committed block as src (instead of write_data; EINVAL if src is not
@@ -175,6 +179,7 @@ int hammer2_chain_write_data(struct hammer2_chain *chain, const void *buf,
     size_t len, uint8_t methods, hammer2_tid_t mtid);
 int hammer2_chain_share(struct hammer2_chain *chain,
     const struct hammer2_blockref *src, hammer2_tid_t mtid);
+uint64_t hammer2_chain_data_reserve(struct hammer2_dev *dev);
 int hammer2_chain_delete(struct hammer2_chain *chain, hammer2_tid_t mtid);
 int hammer2_flush(struct hammer2_dev *dev);
 

@@ -41,6 +41,8 @@
 #define HAMMER2_CHAIN_VOLUME	255	/* ch_bref.type of the volume root */
 #define HAMMER2_CHF_DIRTY	(HAMMER2_CHF_MODIFIED | HAMMER2_CHF_UPDATE)
 #define HAMMER2_CHAIN_CACHE_BYTES (16ULL << 20) /* idle chains kept */
+#define HAMMER2_DATA_RESERVE_MIN (1ULL << 20)	/* kept for commits */
+#define HAMMER2_DATA_RESERVE_MAX (64ULL << 20)
 
 struct hammer2_chain_priv {
 	struct hammer2_chain	**cp_kids;	/* per array slot, or NULL */

@@ -571,7 +571,7 @@ int
 hammer2_vfs_statfs(struct hammer2_mount *mp, struct hammer2_statfs *sfp)
 {
 	struct hammer2_dev *dev = mp->mnt_dev;
-	uint64_t freeb;
+	uint64_t freeb, reserve;
 
 	memset(sfp, 0, sizeof(*sfp));
 	sfp->sf_bsize = HAMMER2_PBUFSIZE;
@@ -580,7 +580,9 @@ hammer2_vfs_statfs(struct hammer2_mount *mp, struct hammer2_statfs *sfp)
 		freeb = dev->d_voldata.allocator_free;
 	else
 		freeb = hammer2_freemap_free_bytes(dev);
-	sfp->sf_bfree = freeb / HAMMER2_PBUFSIZE;
+	reserve = hammer2_chain_data_reserve(dev);	/* not for file data */
+	sfp->sf_bfree = (freeb > reserve ? freeb - reserve : 0) /
+	    HAMMER2_PBUFSIZE;
 	sfp->sf_files = mp->mnt_ninodes;
 	sfp->sf_dedup_bytes = mp->mnt_dedup_bytes;
 	return (0);

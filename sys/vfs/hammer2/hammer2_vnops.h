@@ -99,7 +99,7 @@ struct hammer2_vattr {
 struct hammer2_statfs {
 	uint64_t	sf_bsize;	/* 64 KiB */
 	uint64_t	sf_blocks;	/* allocator size, in sf_bsize */
-	uint64_t	sf_bfree;
+	uint64_t	sf_bfree;	/* free for file data (less the commit reserve) */
 	uint64_t	sf_files;	/* inodes in this PFS */
 	uint64_t	sf_dedup_bytes;	/* saved by dedup in this mount */
 };
