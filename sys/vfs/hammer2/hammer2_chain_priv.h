@@ -53,6 +53,23 @@ struct hammer2_chain_priv {
 };
 /* clang-format on */
 
+/* hammer2_chain.c, shared with hammer2_chain_create.c */
+hammer2_key_t hammer2_keymask(int keybits);
+void hammer2_chain_account(struct hammer2_dev *dev, int64_t delta);
+struct hammer2_chain *hammer2_chain_alloc(struct hammer2_dev *dev,
+    const struct hammer2_blockref *bref);
+void hammer2_chain_free(struct hammer2_chain *chain);
+struct hammer2_blockref *hammer2_chain_slot_bref(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int i);
+int hammer2_chain_kids_init(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count);
+int hammer2_chain_get_kid(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, int i,
+    struct hammer2_chain **kidp);
+int hammer2_chain_find(struct hammer2_chain *node, hammer2_key_t beg,
+    hammer2_key_t end, int flags, struct hammer2_chain **chainp);
+int hammer2_chain_writable(struct hammer2_dev *dev);
+void hammer2_chain_mark_update(struct hammer2_chain *chain);
 struct hammer2_rw *hammer2_rw_state(struct hammer2_dev *dev);
 int hammer2_chain_array(struct hammer2_chain *chain,
     struct hammer2_blockref **basep, int *countp);
