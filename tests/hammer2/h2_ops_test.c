@@ -1190,6 +1190,61 @@ case_dedup(void)
 	return (0);
 }
 
+#define T_FILL_CHUNK_R	(256 * 1024)
+
+/*
+ * Space comes back without an offline bulkfree: fill the volume with a
+ * committed file, remove it and commit (its blocks are still allocated:
+ * only bulkfree frees committed blocks), then a second file of nearly
+ * the same size still fits because the write that runs out of space
+ * reclaims (hammer2_mnt_reclaim) and retries.  Data intact after a
+ * remount.
+ */
+static int
+case_enospc_reclaims(void)
+{
+	struct hammer2_vattr va;
+	uint8_t *buf = malloc(T_FILL_CHUNK_R);
+	hammer2_tid_t inum;
+	uint64_t off, filled_a, filled_b;
+	int error = 0;
+
+	CHECK(buf != NULL);
+	t_fill_random(buf, T_FILL_CHUNK_R);
+	CHECK_OK(t_mount(0));
+	CHECK_OK(t_create(1, "a", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	for (off = 0; error == 0; off += T_FILL_CHUNK_R) {
+		buf[0]++;
+		error = t_write(va.va_inum, off, buf, T_FILL_CHUNK_R);
+	}
+	CHECK_ERR(error, ENOSPC);
+	filled_a = off - T_FILL_CHUNK_R;
+	CHECK_OK(hammer2_vfs_sync(tmp));
+	CHECK_OK(hammer2_vop_remove(tmp, 1, "a", 1, 0));
+	CHECK_OK(hammer2_vfs_sync(tmp));
+	CHECK_OK(t_create(1, "b", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE, &va));
+	inum = va.va_inum;
+	error = 0;
+	for (off = 0; error == 0; off += T_FILL_CHUNK_R) {
+		buf[0] = (uint8_t)(off / T_FILL_CHUNK_R);
+		error = t_write(inum, off, buf, T_FILL_CHUNK_R);
+	}
+	CHECK_ERR(error, ENOSPC);
+	filled_b = off - T_FILL_CHUNK_R;
+	printf("filled %ju then %ju bytes\n", (uintmax_t)filled_a,
+	    (uintmax_t)filled_b);
+	CHECK(filled_a > (16ULL << 20));
+	CHECK(filled_b >= filled_a - filled_a / 8);
+	CHECK_OK(t_remount());
+	for (off = 0; off < filled_b; off += 16 * T_FILL_CHUNK_R) {
+		buf[0] = (uint8_t)(off / T_FILL_CHUNK_R);
+		CHECK_OK(t_read_cmp(inum, off, buf, T_FILL_CHUNK_R));
+	}
+	CHECK_OK(t_unmount());
+	free(buf);
+	return (0);
+}
+
 /*
  * A full volume: writes fail with ENOSPC (never EIO or a crash), and
  * once the filler is removed the mount commits again (image: 64 MiB).
@@ -1232,6 +1287,15 @@ case_enospc(void)
 	CHECK_OK(t_remount());
 	CHECK_OK(t_read_cmp(keep, 0, kbuf, T_FILL_CHUNK));
 	CHECK_ERR(t_lookup(1, "fill", &va), ENOENT);
+	/*
+	 * The ENOSPC write reclaimed, which committed the filler: its
+	 * blocks come back at the next reclaim, which a write that runs
+	 * out of space in the new mount triggers.
+	 */
+	CHECK_OK(t_create(1, "after", HAMMER2_OBJTYPE_REGFILE, T_MODE_FILE,
+	    &va));
+	for (off = 0; off < 64 * T_FILL_CHUNK; off += T_FILL_CHUNK)
+		CHECK_OK(t_write(va.va_inum, off, buf, T_FILL_CHUNK));
 	CHECK_OK(hammer2_vfs_statfs(tmp, &sf));
 	CHECK(sf.sf_bfree > 100);
 	CHECK_OK(t_unmount());
@@ -1898,6 +1962,7 @@ static const struct {
 	{ "model", case_model },
 	{ "dedup", case_dedup },
 	{ "enospc", case_enospc },
+	{ "enospc_reclaims", case_enospc_reclaims },
 	{ "embed", case_embed },
 	{ "tree", case_tree },
 	{ "corrupt", case_corrupt },

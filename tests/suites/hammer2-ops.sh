@@ -19,7 +19,7 @@ B=$O/hammer2/bin
 T=$O/hammer2/ops.$$
 TEST=$B/h2_ops_test.asan
 CASES="basic errors rename unlink_open bigdir collide sparse methods model
-    dedup enospc embed tree corrupt writebehind"
+    dedup enospc enospc_reclaims embed tree corrupt writebehind"
 TIMEOUT=600
 
 cleanup()
@@ -33,7 +33,7 @@ ops_case()
 {
 	_img=$T/$1.img
 	_size=1g
-	[ "$1" = enospc ] && _size=64m
+	case $1 in enospc*) _size=64m ;; esac
 	rm -f "$_img"
 	"$B/newfs_hammer2" -L DATA -s "$_size" "$_img" >/dev/null || return 1
 	timeout "$TIMEOUT" "$TEST" "$_img" "$1" || return 1

@@ -22,6 +22,13 @@
  * change that block's file other than such a write calls
  * hammer2_wb_flush() first, before taking inode handles.
  *
+ * Reclaim: blocks of removed files and replaced data stay allocated until
+ * bulkfree (format §15.6).  When a write runs out of space and at least
+ * HAMMER2_RECLAIM_CHURN bytes were written (or a file removed or
+ * truncated) since the last time, hammer2_mnt_reclaim() commits, runs
+ * bulkfree twice and the write is retried once, so a long-lived mount
+ * gets its space back without an offline `hammer2 bulkfree`.
+ *
  * Invariants: on a read-write mount in_data is the chain's ch_data, which
  * is only written after hammer2_ino_modify(); never look up children of
  * an inode with HAMMER2_OPFLAG_DIRECTDATA (its blockset area is data).
@@ -43,6 +50,7 @@
 /* clang-format off */
 #define HAMMER2_RO_SLOTS	3	/* read-only inode copies per mount */
 #define HAMMER2_DEDUP_SLOTS	4096	/* remembered blocks (power of 2) */
+#define HAMMER2_RECLAIM_CHURN	(64ULL << 20) /* written between reclaims */
 #define HAMMER2_INUM_NAME_BYTES	18	/* "0x%016jx" */
 #define HAMMER2_UUID_ID_OFF	12	/* plain uid/gid in a UUID */
 #define HAMMER2_MAX_RENAME_DEPTH 4096	/* ".." hops checked by rename */
@@ -79,6 +87,9 @@ struct hammer2_mount {
 	hammer2_tid_t		 mnt_mtid;	/* next PFS modify_tid */
 	uint64_t		 mnt_ninodes;	/* statfs files */
 	uint64_t		 mnt_dedup_bytes;
+	uint64_t		 mnt_churn;	/* bytes written, removes */
+	uint64_t		 mnt_reclaim_churn; /* mnt_churn at last reclaim */
+	uint64_t		 mnt_nreclaims;	/* statistics */
 	struct hammer2_openent	*mnt_open;	/* open inodes */
 	size_t			 mnt_nopen, mnt_maxopen;
 	struct hammer2_dedup_ent *mnt_dedup;	/* HAMMER2_DEDUP_SLOTS */
@@ -102,6 +113,7 @@ hammer2_mnt_is_rdonly(const struct hammer2_mount *mp)
 
 /* hammer2_vfsops.c */
 uint64_t hammer2_mnt_now(struct hammer2_mount *mp);
+int hammer2_mnt_reclaim(struct hammer2_mount *mp);
 hammer2_tid_t hammer2_mnt_mtid(struct hammer2_mount *mp);
 int hammer2_ino_get(struct hammer2_mount *mp, hammer2_tid_t inum, int slot,
     struct hammer2_ino *inop);

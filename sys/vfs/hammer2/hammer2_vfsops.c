@@ -436,6 +436,8 @@ hammer2_mnt_alloc_buffers(struct hammer2_mount *mp)
 	    mp->mnt_dedup == NULL)
 		return (ENOMEM);
 	memset(mp->mnt_dedup, 0, HAMMER2_DEDUP_SLOTS * sizeof(*mp->mnt_dedup));
+	/* A new mount may reclaim once: earlier mounts may have left garbage. */
+	mp->mnt_churn = HAMMER2_RECLAIM_CHURN;
 	return (0);
 }
 
@@ -552,6 +554,39 @@ hammer2_vfs_sync(struct hammer2_mount *mp)
 	error = hammer2_wb_sync_error(mp);
 	error2 = hammer2_flush(mp->mnt_dev);
 	return (error != 0 ? error : error2);
+}
+
+/*
+ * hammer2_mnt_reclaim - a write ran out of space: commit, then bulkfree
+ * twice (a block is free only after its second pass, format §15.2) to
+ * give back the blocks of removed files and replaced data.  Skipped
+ * (ENOSPC) unless HAMMER2_RECLAIM_CHURN bytes were written or something
+ * was removed or truncated since the last reclaim, so a full volume does
+ * not run bulkfree for every failing write.  Returns 0 when the write is
+ * worth retrying, or the errno.
+ *
+ * Locking: none (one thread per mount); call it holding no inode
+ * handles.  May block in device I/O.
+ */
+int
+hammer2_mnt_reclaim(struct hammer2_mount *mp)
+{
+	struct hammer2_bulkfree_stats st;
+	int error, pass;
+
+	if (hammer2_mnt_is_rdonly(mp) ||
+	    mp->mnt_churn - mp->mnt_reclaim_churn < HAMMER2_RECLAIM_CHURN)
+		return (ENOSPC);
+	mp->mnt_reclaim_churn = mp->mnt_churn;
+	error = hammer2_vfs_sync(mp);
+	for (pass = 0; pass < 2 && error == 0; pass++)
+		error = hammer2_bulkfree(mp->mnt_dev, &st);
+	if (error != 0)
+		return (error);
+	/* Freed blocks may be handed out again: forget them as dedup sources. */
+	memset(mp->mnt_dedup, 0, HAMMER2_DEDUP_SLOTS * sizeof(*mp->mnt_dedup));
+	mp->mnt_nreclaims++;
+	return (0);
 }
 
 int

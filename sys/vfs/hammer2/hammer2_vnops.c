@@ -152,6 +152,7 @@ hammer2_vop_setattr(struct hammer2_mount *mp, hammer2_tid_t inum,
 		if (error != 0)
 			goto out;
 		resized = true;
+		mp->mnt_churn += HAMMER2_RECLAIM_CHURN;	/* worth a reclaim */
 	}
 	error = hammer2_ino_modify(mp, &ino, mtid);
 	if (error != 0)

@@ -578,13 +578,9 @@ hammer2_wb_write(struct hammer2_mount *mp, struct hammer2_ino *ino,
 	return (0);
 }
 
-/*
- * hammer2_vop_write - write len bytes of buf at off into regular file
- * inum (all or nothing reported: 0 or an errno).  Returns 0, ENOENT,
- * EROFS, EISDIR, EINVAL (not a regular file), EFBIG, ENOSPC or EIO.
- */
-int
-hammer2_vop_write(struct hammer2_mount *mp, hammer2_tid_t inum,
+/* One attempt of hammer2_vop_write(). */
+static int
+hammer2_vop_write_once(struct hammer2_mount *mp, hammer2_tid_t inum,
     uint64_t off, const void *buf, size_t len)
 {
 	struct hammer2_ino ino;
@@ -619,6 +615,27 @@ hammer2_vop_write(struct hammer2_mount *mp, hammer2_tid_t inum,
 		m->ctime = now;
 	}
 	hammer2_ino_put(mp, &ino);
+	return (error);
+}
+
+/*
+ * hammer2_vop_write - write len bytes of buf at off into regular file
+ * inum (all or nothing reported: 0 or an errno).  Out of space, it
+ * reclaims the blocks bulkfree can free (hammer2_mnt_reclaim) and tries
+ * once more.  Returns 0, ENOENT, EROFS, EISDIR, EINVAL (not a regular
+ * file), EFBIG, ENOSPC or EIO.
+ */
+int
+hammer2_vop_write(struct hammer2_mount *mp, hammer2_tid_t inum,
+    uint64_t off, const void *buf, size_t len)
+{
+	int error;
+
+	error = hammer2_vop_write_once(mp, inum, off, buf, len);
+	if (error == ENOSPC && hammer2_mnt_reclaim(mp) == 0)
+		error = hammer2_vop_write_once(mp, inum, off, buf, len);
+	if (error == 0)
+		mp->mnt_churn += len;
 	return (error);
 }
 

@@ -378,6 +378,8 @@ hammer2_vop_remove(struct hammer2_mount *mp, hammer2_tid_t dinum,
 		error = hammer2_dir_touch(mp, &dino, mtid);
 	if (error == 0)
 		error = hammer2_ino_unlink(mp, &tino, mtid);
+	if (error == 0)
+		mp->mnt_churn += HAMMER2_RECLAIM_CHURN;	/* worth a reclaim */
 out:
 	hammer2_ino_put(mp, &tino);
 out_dir:
