@@ -9,10 +9,7 @@
 #   make bench-hammer2-rw   HAMMER2 vs ext4 (fuse2fs) through FUSE
 #
 # This fragment is read before mk/hammer2.mk, so its prerequisites name
-# the core libraries by path instead of through H2_O.  The core-mode
-# programs are built only once the core defines every vnops function
-# they call (the ops layer lands in steps); until then the suite says
-# SKIP for them.
+# the core libraries by path instead of through H2_O.
 
 FSX_DIR		:= tests/hammer2/fsx
 FSX_H2O		:= $(O)/hammer2
@@ -22,21 +19,9 @@ FSX_CFLAGS	:= $(CWARNFLAGS) $(GCC_ONLY) -O2 -g -fno-common
 FSX_INC		:= -I$(FSX_DIR) -Isys/vfs/hammer2 -Ilib/libhammer2
 FSX_ACFLAGS	:= $(CWARNFLAGS) $(GCC_ONLY) -O1 -g $(SAN_ASAN) $(FSX_INC)
 
-FSX_CORE_SYMS	:= hammer2_vfs_mount hammer2_vfs_unmount hammer2_vfs_sync \
-		   hammer2_vfs_root hammer2_vop_getattr hammer2_vop_setattr \
-		   hammer2_vop_lookup hammer2_vop_create hammer2_vop_remove \
-		   hammer2_vop_rename hammer2_vop_open hammer2_vop_release \
-		   hammer2_vop_read hammer2_vop_write hammer2_vop_fsync
-FSX_CORE_MISSING := $(strip $(foreach s,$(FSX_CORE_SYMS),$(if $(shell \
-		   grep -lsw '^$(s)' sys/vfs/hammer2/*.c),,$(s))))
-
-FSX_PROGS	:= $(FSX_BIN)/h2_fsx
-ifeq ($(FSX_CORE_MISSING),)
-FSX_PROGS	+= $(FSX_BIN)/h2_fsx_core $(FSX_BIN)/h2_fsx_core.asan \
-		   $(FSX_BIN)/h2_fsx_fill
-FSX_PROGS	+= $(patsubst $(FSX_DIR)/%.c,$(FSX_BIN)/%.asan,\
-		   $(wildcard $(FSX_DIR)/h2_fsx_rt.c))
-endif
+FSX_PROGS	:= $(FSX_BIN)/h2_fsx $(FSX_BIN)/h2_fsx_core \
+		   $(FSX_BIN)/h2_fsx_core.asan $(FSX_BIN)/h2_fsx_fill \
+		   $(FSX_BIN)/h2_fsx_rt.asan
 
 ALL_TARGETS	+= $(FSX_PROGS)
 TEST_DEPS	+= $(FSX_PROGS)

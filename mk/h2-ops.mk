@@ -3,24 +3,11 @@
 #
 # This fragment is read before mk/hammer2.mk (sorted), so targets and
 # prerequisites name their paths; H2_ACFLAGS is only used in the recipe,
-# which expands late.  The test is built only once the core defines every
-# chain-layer function the vnops layer calls (the chain layer lands in
-# steps); until then the suite says SKIP.
+# which expands late.
 
 OPS_H2O		:= $(O)/hammer2
 OPS_BIN		:= $(OPS_H2O)/bin
-OPS_CHAIN_SYMS	:= hammer2_rw_mount hammer2_rw_unmount hammer2_chain_vroot \
-		   hammer2_chain_ref hammer2_chain_drop hammer2_chain_lookup \
-		   hammer2_chain_next hammer2_chain_create \
-		   hammer2_chain_modify hammer2_chain_write_data \
-		   hammer2_chain_share hammer2_chain_delete hammer2_flush \
-		   hammer2_freemap_free_bytes
-OPS_CHAIN_MISSING := $(strip $(foreach s,$(OPS_CHAIN_SYMS),$(if $(shell \
-		   grep -lsw '^$(s)' sys/vfs/hammer2/*.c),,$(s))))
-
-ifeq ($(OPS_CHAIN_MISSING),)
 OPS_TESTS	:= $(OPS_BIN)/h2_ops_test.asan
-endif
 
 ALL_TARGETS	+= $(OPS_TESTS)
 TEST_DEPS	+= $(OPS_TESTS)

@@ -16,7 +16,7 @@ H2_CODEC	:= hammer2_check hammer2_lz4 hammer2_inflate hammer2_deflate \
 # no makefile edit (it is also compiled as kernel code below).
 H2_CORE		:= $(filter-out $(H2_CODEC), \
 		   $(basename $(notdir $(wildcard $(H2_SYS)/*.c))))
-H2_HOST		:= h2_host
+H2_HOST		:= h2_host h2_wlog
 H2_OBJS		:= $(H2_CORE:%=$(H2_O)/o/%.o) $(H2_CODEC:%=$(H2_O)/o/%.o) \
 		   $(H2_HOST:%=$(H2_O)/o/%.o)
 H2_AOBJS	:= $(H2_OBJS:$(H2_O)/o/%=$(H2_O)/asan/%)

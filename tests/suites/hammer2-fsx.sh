@@ -129,14 +129,7 @@ core_fsx()
 	timeout 300 "$B/fsck_hammer2" "$_img"
 }
 
-# Like check, for core runs: a failure with the signature of the known
-# dedup-on-write bug (a block shared after it was freed: check code
-# mismatch, then EIO once the image is remounted) is reported as SKIP
-# naming the bug, anything else as FAIL; a pass (every byte read back
-# right, fsck clean) is a PASS even if the core logged a bogus check
-# code mismatch on the way, which hammer2_fsx_core_dedup_stale_entry
-# below checks strictly.
-KNOWN_DEDUP_BUG="known bug: dedup-on-write shares a block freed uncommitted (hammer2_dedup_find trusts a stale mnt_dedup entry); EIO after remount"
+# Like check, for core runs (the output's tail is shown on failure).
 core_check()
 {
 	_name=$1
@@ -145,17 +138,14 @@ core_check()
 	_rc=$?
 	if [ "$_rc" -eq 0 ]; then
 		pass "$_name"
-	elif printf '%s\n' "$_out" | grep -q 'check code mismatch' &&
-	    printf '%s\n' "$_out" | grep -q '^fsx: pread: Input/output error'; then
-		skip "$_name" "$KNOWN_DEDUP_BUG"
 	else
 		fail "$_name" "exit $_rc"
 		printf '%s\n' "$_out" | tail -n 60
 	fi
 }
 
-if [ ! -x "$B/h2_fsx_core.asan" ]; then
-	skip hammer2_fsx_core "the core does not implement the vnops layer yet (hammer2_vop_*); mk/h2-fsx.mk builds h2_fsx_core once it does"
+if [ ! -x "$B/h2_fsx_core.asan" ] || [ ! -x "$B/h2_fsx_core" ]; then
+	fail hammer2_fsx_core "h2_fsx_core not built"
 else
 	img=$T/core.img
 	# The long run: plain -O2 build (ASan would take about 4x longer),
@@ -180,8 +170,9 @@ else
 	core_check hammer2_fsx_core_256m_sparse "$img" "$B/h2_fsx_core.asan" \
 	    -N 5000 -S 13 -l 256m -w write-far=30 -w trunc-up=10 -c 500 \
 	    -r 2500
-	# The exact reproducer of the known dedup bug: passes only with no
-	# check code mismatch message at all and a clean fsck.
+	# The exact reproducer of a fixed dedup bug (a block shared after it
+	# was freed uncommitted): passes only with no check code mismatch
+	# message at all and a clean fsck.
 	newfs "$img" 256m
 	out=$(timeout 900 "$B/h2_fsx_core.asan" -N 10000 -S 12 -O comp=none \
 	    -c 1000 -r 5000 "$img" 2>&1)
@@ -190,10 +181,9 @@ else
 	if [ "$rc" -eq 0 ] && [ "$nmis" -eq 0 ] &&
 	    "$B/fsck_hammer2" "$img" >"$T/fsck.out" 2>&1; then
 		pass hammer2_fsx_core_dedup_stale_entry
-	elif [ "$nmis" -gt 0 ]; then
-		skip hammer2_fsx_core_dedup_stale_entry "$KNOWN_DEDUP_BUG; $nmis check code mismatch messages, fsx exit $rc"
 	else
-		fail hammer2_fsx_core_dedup_stale_entry "exit $rc"
+		fail hammer2_fsx_core_dedup_stale_entry \
+		    "exit $rc, $nmis check code mismatch messages"
 		printf '%s\n' "$out" | tail -n 40
 		cat "$T/fsck.out"
 	fi
@@ -311,7 +301,7 @@ roundtrip()
 if [ -z "$SHARED" ]; then
 	skip hammer2_fixture_roundtrip "../shared absent"
 elif [ ! -x "$B/h2_fsx_rt.asan" ]; then
-	skip hammer2_fixture_roundtrip "the core does not implement the vnops layer yet (hammer2_vop_*)"
+	fail hammer2_fixture_roundtrip "h2_fsx_rt.asan not built"
 else
 	for f in $H2_FIXTURES; do
 		check "hammer2_${f}_roundtrip" roundtrip "$f"

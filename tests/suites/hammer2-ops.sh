@@ -4,8 +4,7 @@
 #
 # Each case of h2_ops_test.asan (ASan/UBSan) runs on its own image made
 # by newfs_hammer2: it works through the layer, commits, remounts and
-# verifies; then fsck_hammer2 must find the image clean.  SKIP while the
-# chain layer the vnops layer needs is not in the tree (mk/h2-ops.mk).
+# verifies; then fsck_hammer2 must find the image clean.
 #
 # Per DragonFly-made fixture (../shared/fixtures/hammer2, SKIP if
 # absent): part 1's MANIFEST checker (h2_manifest -o/-w) reads every
@@ -49,10 +48,6 @@ ops_case()
 }
 
 for c in $CASES; do
-	if [ ! -x "$TEST" ]; then
-		skip "hammer2_ops_$c" "chain layer not in the tree yet"
-		continue
-	fi
 	check "hammer2_ops_$c" ops_case "$c"
 done
 
@@ -66,10 +61,6 @@ manifest_rw()
 for f in $H2_FIXTURES; do
 	if [ -z "$SHARED" ] || [ ! -f "$FIX/$f.img.xz" ]; then
 		skip "hammer2_ops_fixture_$f" "../shared/fixtures/hammer2 absent"
-		continue
-	fi
-	if [ ! -x "$TEST" ]; then
-		skip "hammer2_ops_fixture_$f" "chain layer not in the tree yet"
 		continue
 	fi
 	img=$(h2_fixture "$f") || { fail "hammer2_ops_fixture_$f" "xz"; continue; }

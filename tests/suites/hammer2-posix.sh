@@ -111,24 +111,21 @@ if ! h2_mount -o rw; then
 	fail hammer2_mount
 	exit 1
 fi
-# A mount_hammer2 without write support (part 1's) mounts, but a write
-# fails with EROFS or ENOSYS: that is a SKIP; any other failure is a FAIL.
+# The mount must be read-write and writable (a read-only mount or a
+# failing first mkdir fails the suite).
 ro=
 if ! awk -v m="$MNT" '$2 == m { split($4, o, ","); exit o[1] != "rw" }' \
     /proc/mounts; then
 	ro="mounts read-only"
 elif ! mkdir "$MNT/probe" 2>"$T/probe.err"; then
-	if grep -q -e 'Read-only' -e 'not implemented' "$T/probe.err"; then
-		ro="cannot write: $(cat "$T/probe.err")"
-	else
-		fail hammer2_probe_mkdir "$(cat "$T/probe.err")"
-	fi
+	ro="cannot write: $(cat "$T/probe.err")"
 fi
 if [ -n "$ro" ]; then
 	fusermount3 -u "$MNT"
 	wait "$MPID"
 	MPID=
-	skip_h2 "mount_hammer2 $ro (no write support yet)"
+	fail hammer2_mount_rw "mount_hammer2 -o rw $ro"
+	exit 1
 fi
 rmdir "$MNT/probe" 2>/dev/null
 
