@@ -212,28 +212,26 @@ nm_bigcache_bin_of(size_t len)
 }
 
 /*
- * nm_bigcache_take - take a cached block of at least len bytes from len's
- * bin; its length goes to *lenp.  NULL if none fits.
+ * nm_bigcache_bin_take - take a block of minlen..maxlen bytes from bin bb;
+ * its length goes to *lenp.  NULL if none fits.
  *
  * Locking: takes the bin's lock.
  */
 static void *
-nm_bigcache_take(size_t len, size_t *lenp)
+nm_bigcache_bin_take(struct nm_bigcache_bin *bb, size_t minlen,
+    size_t maxlen, size_t *lenp)
 {
-	struct nm_bigcache_bin *bb;
 	struct nm_bigcache_slot *bs;
 	void *p = NULL;
 	unsigned i;
 
-	if (len > NM_BIGCACHE_BLOCK_MAX)
-		return (NULL);
-	bb = &nm_bigcache[nm_bigcache_bin_of(len)];
 	if (__atomic_load_n(&bb->bb_count, __ATOMIC_RELAXED) == 0)
 		return (NULL);
 	nm_spin_lock(&bb->bb_lock);
 	for (i = 0; i < NM_BIGCACHE_BIN_SLOTS; i++) {
 		bs = &bb->bb_slot[i];
-		if (bs->bs_ptr == NULL || bs->bs_bytes < len)
+		if (bs->bs_ptr == NULL || bs->bs_bytes < minlen ||
+		    bs->bs_bytes > maxlen)
 			continue;
 		p = bs->bs_ptr;
 		*lenp = bs->bs_bytes;
@@ -249,6 +247,21 @@ nm_bigcache_take(size_t len, size_t *lenp)
 }
 
 /*
+ * nm_bigcache_take - take a cached block of at least len bytes from len's
+ * bin; its length goes to *lenp.  NULL if none fits.
+ *
+ * Locking: takes the bin's lock.
+ */
+static void *
+nm_bigcache_take(size_t len, size_t *lenp)
+{
+	if (len > NM_BIGCACHE_BLOCK_MAX)
+		return (NULL);
+	return (nm_bigcache_bin_take(&nm_bigcache[nm_bigcache_bin_of(len)],
+	    len, SIZE_MAX, lenp));
+}
+
+/*
  * nm_bigcache_take_range - take a cached block of minlen..maxlen bytes,
  * searching the bins from minlen's up; its length goes to *lenp.  NULL if
  * there is none.
@@ -258,9 +271,7 @@ nm_bigcache_take(size_t len, size_t *lenp)
 static void *
 nm_bigcache_take_range(size_t minlen, size_t maxlen, size_t *lenp)
 {
-	struct nm_bigcache_bin *bb;
-	struct nm_bigcache_slot *bs;
-	unsigned b, blast, i;
+	unsigned b, blast;
 	void *p = NULL;
 
 	if (minlen > NM_BIGCACHE_BLOCK_MAX)
@@ -268,27 +279,9 @@ nm_bigcache_take_range(size_t minlen, size_t maxlen, size_t *lenp)
 	if (maxlen > NM_BIGCACHE_BLOCK_MAX)
 		maxlen = NM_BIGCACHE_BLOCK_MAX;
 	blast = nm_bigcache_bin_of(maxlen);
-	for (b = nm_bigcache_bin_of(minlen); b <= blast && p == NULL; b++) {
-		bb = &nm_bigcache[b];
-		if (__atomic_load_n(&bb->bb_count, __ATOMIC_RELAXED) == 0)
-			continue;
-		nm_spin_lock(&bb->bb_lock);
-		for (i = 0; i < NM_BIGCACHE_BIN_SLOTS; i++) {
-			bs = &bb->bb_slot[i];
-			if (bs->bs_ptr == NULL || bs->bs_bytes < minlen ||
-			    bs->bs_bytes > maxlen)
-				continue;
-			p = bs->bs_ptr;
-			*lenp = bs->bs_bytes;
-			bs->bs_ptr = NULL;
-			__atomic_store_n(&bb->bb_count, bb->bb_count - 1,
-			    __ATOMIC_RELAXED);
-			break;
-		}
-		nm_spin_unlock(&bb->bb_lock);
-	}
-	if (p != NULL)
-		__atomic_sub_fetch(&nm_bigcache_bytes, *lenp, __ATOMIC_RELAXED);
+	for (b = nm_bigcache_bin_of(minlen); b <= blast && p == NULL; b++)
+		p = nm_bigcache_bin_take(&nm_bigcache[b], minlen, maxlen,
+		    lenp);
 	return (p);
 }
 
