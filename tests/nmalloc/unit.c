@@ -363,6 +363,90 @@ test_realloc_reuses_cached(void)
 	T(free)(q);
 }
 
+/*
+ * A slab chunk that realloc grows into a big block takes over a cached
+ * freed block of up to 2 MiB (NM_STEAL_SPAN_BYTES) at once, so that it
+ * grows on pages that are resident already: the data survives, the block
+ * does not move while it grows into it, and once it is a quarter of that
+ * length it is an ordinary roomy block that a deep shrink trims.
+ */
+static void
+test_realloc_chunk_takes_cached(void)
+{
+	enum { OLD = 1 << 20, CHUNK = 10000, FIRST = 20000, LATER = 900000,
+		SHRUNK = 30000 };
+	unsigned char *x, *p, *q;
+	size_t n;
+
+	x = T(malloc)(OLD);
+	NMT_CHECK(x != NULL);
+	memset(x, 0xee, OLD);
+	T(free)(x);
+	p = T(malloc)(CHUNK);
+	NMT_CHECK(p != NULL);
+	fill(p, CHUNK, 5);
+	q = T(realloc)(p, FIRST);
+	NMT_CHECK(q == x);
+	NMT_CHECK(check_fill(q, CHUNK, 5));
+	NMT_CHECK(T(malloc_usable_size)(q) == OLD);
+	for (n = FIRST; n <= LATER; n += n / 8) {
+		q = T(realloc)(q, n);
+		NMT_CHECK(q == x && T(malloc_usable_size)(q) == OLD);
+		q[n - 1] = 0x42;
+	}
+	NMT_CHECK(check_fill(q, CHUNK, 5));
+	q = T(realloc)(q, SHRUNK);
+	NMT_CHECK(q == x);
+	NMT_CHECK(T(malloc_usable_size)(q) == (SHRUNK + PAGE_BYTES - 1) /
+	    PAGE_BYTES * PAGE_BYTES);
+	NMT_CHECK(check_fill(q, CHUNK, 5));
+	T(free)(q);
+}
+
+/*
+ * Small blocks holding cached blocks more than four times their length
+ * may pin 32 MiB in all (NM_STEAL_SPAN_BUDGET), less the 2 MiB margin a
+ * take needs: with 32 freed 1 MiB blocks cached (the cache holds 32 MiB),
+ * 31 chunks grown to 20,000 bytes take one each, the 32nd gets a block of
+ * its own size.  When one of the 31 has grown to a quarter of its block
+ * it no longer counts, and the 32nd, grown again, takes the last one.
+ */
+static void
+test_realloc_span_budget(void)
+{
+	enum { NBLK = 32, OLD = 1 << 20, CHUNK = 10000, FIRST = 20000,
+		AGAIN = 24000, QUARTER = 300000 };
+	unsigned char *blk[NBLK], *buf[NBLK];
+	int i;
+
+	for (i = 0; i < NBLK; i++) {
+		blk[i] = T(malloc)(OLD);
+		NMT_CHECK(blk[i] != NULL);
+		blk[i][OLD - 1] = 1;
+	}
+	for (i = 0; i < NBLK; i++)
+		T(free)(blk[i]);
+	for (i = 0; i < NBLK; i++) {
+		buf[i] = T(malloc)(CHUNK);
+		NMT_CHECK(buf[i] != NULL);
+		fill(buf[i], CHUNK, (unsigned)i);
+		buf[i] = T(realloc)(buf[i], FIRST);
+		NMT_CHECK(buf[i] != NULL);
+		NMT_CHECK(check_fill(buf[i], CHUNK, (unsigned)i));
+		NMT_CHECK(T(malloc_usable_size)(buf[i]) == (i < NBLK - 1 ?
+		    (size_t)OLD : (FIRST + PAGE_BYTES - 1) / PAGE_BYTES *
+		    PAGE_BYTES));
+	}
+	buf[0] = T(realloc)(buf[0], QUARTER);
+	NMT_CHECK(buf[0] != NULL && T(malloc_usable_size)(buf[0]) == OLD);
+	buf[NBLK - 1] = T(realloc)(buf[NBLK - 1], AGAIN);
+	NMT_CHECK(buf[NBLK - 1] != NULL);
+	NMT_CHECK(T(malloc_usable_size)(buf[NBLK - 1]) == OLD);
+	NMT_CHECK(check_fill(buf[NBLK - 1], CHUNK, NBLK - 1));
+	for (i = 0; i < NBLK; i++)
+		T(free)(buf[i]);
+}
+
 /* realloc between every pair of class boundary sizes keeps the data. */
 static void
 test_realloc_across_classes(void)
@@ -804,6 +888,8 @@ static const struct unit_test tests[] = {
 	{ "realloc_growth_shrink", test_realloc_growth_shrink },
 	{ "realloc_across_classes", test_realloc_across_classes },
 	{ "realloc_reuses_cached", test_realloc_reuses_cached },
+	{ "realloc_chunk_takes_cached", test_realloc_chunk_takes_cached },
+	{ "realloc_span_budget", test_realloc_span_budget },
 	{ "posix_memalign", test_posix_memalign },
 	{ "aligned_alloc_memalign", test_aligned_alloc_memalign },
 	{ "valloc_pvalloc", test_valloc_pvalloc },

@@ -1380,7 +1380,9 @@ NM_PUBLIC(realloc)(void *ptr, size_t size)
 	have = nm_class_bytes[zi];
 	if (size <= have && (size > have / 2 || have == NM_QUANTUM_BYTES))
 		return (ptr);
-	q = nm_alloc(size);
+	/* A chunk growing into a big block may take over a cached one. */
+	q = size > NM_ZONE_LIMIT_BYTES ? nm_big_alloc_grown(size) :
+	    nm_alloc(size);
 	if (q == NULL)
 		return (NULL);
 	memcpy(q, ptr, size < have ? size : have);

@@ -55,12 +55,15 @@
 
 /*
  * Page-map entry values: a LIVE entry is length | NM_BIG_LIVE, plus
- * NM_BIG_ROOMY for a block that took over a longer cached block (see
- * nm_big_steal()); lengths are whole pages, so the flags fit below.
+ * NM_BIG_ROOMY for a block that took over a longer cached block and
+ * NM_BIG_SPAN while it holds more than NM_STEAL_MAX_FACTOR times what it
+ * was asked for (see NM_STEAL_SPAN_BYTES); lengths are whole pages, so the
+ * flags fit below.
  */
 #define NM_BIG_LIVE		1UL
 #define NM_BIG_FREED		2UL
 #define NM_BIG_ROOMY		4UL
+#define NM_BIG_SPAN		8UL
 #define NM_BIG_FLAGS		((uintptr_t)NM_PAGE_MASK)
 
 /*
@@ -84,15 +87,28 @@
 #define NM_GROW_HEADROOM_DIV	4
 
 /*
- * A big block grown by realloc to at least NM_STEAL_MIN_BYTES takes over a
- * cached block of up to NM_STEAL_MAX_FACTOR times its new length, if there
- * is one: its pages are moved onto the start of the cached block, whose
- * other pages are resident already, so that the growth faults in no new
- * pages.  Such a block is NM_BIG_ROOMY: realloc shrinks it only below
+ * A block that realloc grows past a slab chunk takes over a cached block
+ * of newlen..NM_STEAL_MAX_FACTOR * newlen bytes if there is one, whose
+ * pages are resident already, so that the growth faults in no new pages
+ * and needs no system call until it outgrows that block.  Its contents
+ * are copied there if it holds at most NM_STEAL_COPY_MAX_BYTES (a copy
+ * costs far less than the page faults and the TLB shootdown of a remap),
+ * else its pages are moved onto the start of the cached block.  Such a
+ * block is NM_BIG_ROOMY: realloc shrinks it only below
  * 1/NM_STEAL_MAX_FACTOR of its length.
+ *
+ * A growing block may also take over a longer cached block, of up to
+ * NM_STEAL_SPAN_BYTES, as long as such NM_BIG_SPAN blocks hold at most
+ * NM_STEAL_SPAN_BUDGET bytes in all (nm_span_bytes): a buffer growing from
+ * 16 KiB then reuses a freed megabyte buffer at once.  A block stops being
+ * SPAN when it has grown to a quarter of its length, is trimmed or freed.
+ * The budget bounds the memory that small live blocks can pin this way
+ * to what the cache itself may hold.
  */
-#define NM_STEAL_MIN_BYTES	(64UL << 10)
 #define NM_STEAL_MAX_FACTOR	4
+#define NM_STEAL_SPAN_BYTES	(2UL << 20)
+#define NM_STEAL_SPAN_BUDGET	NM_BIGCACHE_TOTAL_MAX
+#define NM_STEAL_COPY_MAX_BYTES	(256UL << 10)
 
 /* Sizes above this cannot be rounded to pages plus any alignment. */
 #define NM_BIG_SIZE_MAX		(SIZE_MAX / 2 - NM_ALIGN_MAX_BYTES)
@@ -121,6 +137,7 @@ static struct nm_spin nm_radix_lock;	/* creation of radix nodes */
 
 static struct nm_bigcache_bin nm_bigcache[NM_BIGCACHE_BINS];
 static size_t nm_bigcache_bytes;		/* [a] bytes held, all bins */
+static size_t nm_span_bytes;			/* [a] bytes in SPAN blocks */
 
 /*
  * nm_radix_child - return *childp, creating a zeroed node of the given
@@ -360,6 +377,15 @@ nm_big_alloc(size_t size, size_t align, bool *zeroedp)
 	return (p);
 }
 
+/* An entry e is being replaced: give back its SPAN budget, if any. */
+static inline void
+nm_span_release(uintptr_t e)
+{
+	if ((e & NM_BIG_SPAN) != 0)
+		__atomic_sub_fetch(&nm_span_bytes, e & ~NM_BIG_FLAGS,
+		    __ATOMIC_RELAXED);
+}
+
 static const char *
 nm_freed_what(const char *op)
 {
@@ -409,6 +435,7 @@ nm_big_free(void *ptr, const char *op)
 		if ((e & NM_BIG_LIVE) == 0)
 			nm_bad(op, ptr, "invalid pointer");
 	}
+	nm_span_release(e);
 	e &= ~NM_BIG_FLAGS;
 	if (!nm_bigcache_put(ptr, e))
 		nm_os_unmap(ptr, e);
@@ -424,42 +451,104 @@ nm_big_usable(const void *ptr, const char *op)
 }
 
 /*
+ * nm_steal_take - take a cached block that a block growing to newlen bytes
+ * may take over (see NM_STEAL_SPAN_BYTES); *ep gets its live page-map
+ * entry (length and flags) and *bslotp the entry's slot, which the caller
+ * sets to *ep.  NULL if there is none.
+ *
+ * Locking: see nm_bigcache_take_range(); nm_span_bytes is atomic (a race
+ * may overshoot the budget by one block per thread).
+ */
+static void *
+nm_steal_take(size_t newlen, uintptr_t *ep, uintptr_t **bslotp)
+{
+	size_t blen, maxlen = newlen * NM_STEAL_MAX_FACTOR;
+	void *b;
+
+	if (newlen > NM_BIGCACHE_BLOCK_MAX)
+		return (NULL);
+	if (maxlen < NM_STEAL_SPAN_BYTES &&
+	    __atomic_load_n(&nm_span_bytes, __ATOMIC_RELAXED) +
+	    NM_STEAL_SPAN_BYTES <= NM_STEAL_SPAN_BUDGET)
+		maxlen = NM_STEAL_SPAN_BYTES;
+	b = nm_bigcache_take_range(newlen, maxlen, &blen);
+	if (b == NULL)
+		return (NULL);
+	*bslotp = nm_radix_slot(b, true);
+	if (*bslotp == NULL) {
+		nm_os_unmap(b, blen);
+		return (NULL);
+	}
+	*ep = blen | NM_BIG_ROOMY | NM_BIG_LIVE;
+	if (blen > newlen * NM_STEAL_MAX_FACTOR) {
+		__atomic_add_fetch(&nm_span_bytes, blen, __ATOMIC_RELAXED);
+		*ep |= NM_BIG_SPAN;
+	}
+	return (b);
+}
+
+/*
+ * nm_big_alloc_grown - a big block of size bytes for a slab chunk that
+ * realloc grows: a cached block to take over if there is one (marked
+ * NM_BIG_ROOMY), else a new one.  NULL with errno ENOMEM on failure.
+ */
+void *
+nm_big_alloc_grown(size_t size)
+{
+	uintptr_t *bslot;
+	uintptr_t be;
+	bool zeroed;
+	void *b;
+
+	if (size <= NM_BIG_SIZE_MAX) {
+		b = nm_steal_take((size + NM_PAGE_MASK) & ~NM_PAGE_MASK, &be,
+		    &bslot);
+		if (b != NULL) {
+			__atomic_store_n(bslot, be, __ATOMIC_RELEASE);
+			return (b);
+		}
+	}
+	return (nm_big_alloc(size, NM_PAGE_BYTES, &zeroed));
+}
+
+/*
  * nm_big_steal - grow the live big block ptr (len bytes, page-map entry
- * *slot) to at least newlen bytes by moving its pages onto the start of a
- * cached block of newlen..NM_STEAL_MAX_FACTOR * newlen bytes.  Returns
- * that block, now live and NM_BIG_ROOMY, or NULL with ptr untouched if no
- * cached block fits or the move fails.
+ * *slot) to at least newlen bytes by taking over a cached block: ptr's
+ * contents are copied there and ptr is freed, or (above
+ * NM_STEAL_COPY_MAX_BYTES) its pages are moved onto the cached block's
+ * start.  Returns that block, now live and NM_BIG_ROOMY, or NULL with ptr
+ * untouched if no cached block fits or the move fails.
  *
  * Locking: see nm_bigcache_take_range(); page-map entries as in
  * nm_big_realloc().
  */
 static void *
-nm_big_steal(void *ptr, uintptr_t *slot, size_t len, size_t newlen)
+nm_big_steal(void *ptr, uintptr_t *slot, uintptr_t e, size_t newlen)
 {
+	size_t len = e & ~NM_BIG_FLAGS;
 	uintptr_t *bslot;
-	size_t blen;
+	uintptr_t be;
 	void *b;
 
-	if (newlen < NM_STEAL_MIN_BYTES || newlen > NM_BIGCACHE_BLOCK_MAX)
-		return (NULL);
-	b = nm_bigcache_take_range(newlen, newlen * NM_STEAL_MAX_FACTOR,
-	    &blen);
+	b = nm_steal_take(newlen, &be, &bslot);
 	if (b == NULL)
 		return (NULL);
-	bslot = nm_radix_slot(b, true);
-	if (bslot == NULL) {
-		nm_os_unmap(b, blen);
-		return (NULL);
+	if (len <= NM_STEAL_COPY_MAX_BYTES) {
+		memcpy(b, ptr, len);
+		__atomic_store_n(bslot, be, __ATOMIC_RELEASE);
+		nm_big_free(ptr, "realloc");
+		return (b);
 	}
 	/* As in nm_big_realloc(): retire ptr's entry before it moves. */
 	__atomic_store_n(slot, NM_BIG_FREED, __ATOMIC_RELEASE);
 	if (nm_os_remap_onto(ptr, len, b) == NULL) {
-		__atomic_store_n(slot, len | NM_BIG_LIVE, __ATOMIC_RELEASE);
-		nm_os_unmap(b, blen);
+		__atomic_store_n(slot, e, __ATOMIC_RELEASE);
+		nm_span_release(be);
+		nm_os_unmap(b, be & ~NM_BIG_FLAGS);
 		return (NULL);
 	}
-	__atomic_store_n(bslot, blen | NM_BIG_ROOMY | NM_BIG_LIVE,
-	    __ATOMIC_RELEASE);
+	nm_span_release(e);
+	__atomic_store_n(bslot, be, __ATOMIC_RELEASE);
 	return (b);
 }
 
@@ -494,20 +583,29 @@ nm_big_realloc(void *ptr, size_t size)
 	newlen = (size + NM_PAGE_MASK) & ~NM_PAGE_MASK;
 	if (newlen <= len) {
 		/* Keep the headroom a growing buffer was given. */
+		if ((e & NM_BIG_SPAN) != 0 &&
+		    newlen * NM_STEAL_MAX_FACTOR >= len) {
+			/* Grown into its block: no longer pins it. */
+			__atomic_store_n(slot, e & ~NM_BIG_SPAN,
+			    __ATOMIC_RELEASE);
+			nm_span_release(e);
+			return (ptr);
+		}
 		if (newlen + newlen / NM_GROW_HEADROOM_DIV >= len ||
-		    ((e & NM_BIG_ROOMY) != 0 &&
+		    (e & NM_BIG_SPAN) != 0 || ((e & NM_BIG_ROOMY) != 0 &&
 		    newlen * NM_STEAL_MAX_FACTOR >= len))
 			return (ptr);
 		if (newlen < len) {
 			__atomic_store_n(slot, newlen | NM_BIG_LIVE,
 			    __ATOMIC_RELEASE);
+			nm_span_release(e);
 			nm_os_unmap((char *)ptr + newlen, len - newlen);
 		}
 		return (ptr);
 	}
 	newlen += (newlen / NM_GROW_HEADROOM_DIV + NM_PAGE_MASK) &
 	    ~NM_PAGE_MASK;
-	if ((q = nm_big_steal(ptr, slot, len, newlen)) != NULL)
+	if ((q = nm_big_steal(ptr, slot, e, newlen)) != NULL)
 		return (q);
 	/*
 	 * WARNING!  Retire the old entry before the remap: once the block
@@ -521,9 +619,10 @@ nm_big_realloc(void *ptr, size_t size)
 		if (qslot == NULL)
 			nm_bad("realloc", ptr, "out of memory for the page map");
 		__atomic_store_n(qslot, newlen | NM_BIG_LIVE, __ATOMIC_RELEASE);
+		nm_span_release(e);
 		return (q);
 	}
-	__atomic_store_n(slot, len | NM_BIG_LIVE, __ATOMIC_RELEASE);
+	__atomic_store_n(slot, e, __ATOMIC_RELEASE);
 	q = nm_big_alloc(size, NM_PAGE_BYTES, &zeroed);
 	if (q == NULL)
 		return (NULL);

@@ -72,6 +72,7 @@ void	nm_bad(const char *op, const void *ptr, const char *what)
 
 /* nmalloc_big.c */
 void	*nm_big_alloc(size_t size, size_t align, bool *zeroedp) NM_HIDDEN;
+void	*nm_big_alloc_grown(size_t size) NM_HIDDEN;
 void	 nm_big_free(void *ptr, const char *op) NM_HIDDEN;
 size_t	 nm_big_usable(const void *ptr, const char *op) NM_HIDDEN;
 void	*nm_big_realloc(void *ptr, size_t size) NM_HIDDEN;
