@@ -447,6 +447,46 @@ test_realloc_span_budget(void)
 		T(free)(buf[i]);
 }
 
+/*
+ * Freed big blocks are cached and reused by requests of up to one and a
+ * half times less, whatever power of two they are in: a 64 KiB block
+ * serves a 60 KiB malloc, a 124 KiB one does not serve a 64 KiB malloc;
+ * 32 freed blocks of one length all come back to 32 requests of it.
+ */
+static void
+test_bigcache_fit(void)
+{
+	enum { NBLK = 32, LEN = 64 << 10, FITS = 64 << 10, ASK = 60 << 10,
+		TOO_BIG = 124 << 10, ASK2 = 64 << 10 };
+	unsigned char *blk[NBLK], *x, *y, *p, *q;
+	int i, j, found;
+
+	x = T(malloc)(FITS);
+	y = T(malloc)(TOO_BIG);
+	NMT_CHECK(x != NULL && y != NULL);
+	T(free)(x);
+	T(free)(y);
+	p = T(malloc)(ASK);
+	NMT_CHECK(p == x && T(malloc_usable_size)(p) == FITS);
+	q = T(malloc)(ASK2);
+	NMT_CHECK(q != NULL && q != y && T(malloc_usable_size)(q) == ASK2);
+	T(free)(p);
+	T(free)(q);
+	for (i = 0; i < NBLK; i++) {
+		blk[i] = T(malloc)(LEN);
+		NMT_CHECK(blk[i] != NULL);
+		blk[i][0] = 1;
+	}
+	for (i = 0; i < NBLK; i++)
+		T(free)(blk[i]);
+	for (i = 0; i < NBLK; i++) {
+		p = T(malloc)(LEN);
+		for (found = 0, j = 0; j < NBLK; j++)
+			found += p == blk[j];
+		NMT_CHECK(found == 1);
+	}
+}
+
 /* realloc between every pair of class boundary sizes keeps the data. */
 static void
 test_realloc_across_classes(void)
@@ -890,6 +930,7 @@ static const struct unit_test tests[] = {
 	{ "realloc_reuses_cached", test_realloc_reuses_cached },
 	{ "realloc_chunk_takes_cached", test_realloc_chunk_takes_cached },
 	{ "realloc_span_budget", test_realloc_span_budget },
+	{ "bigcache_fit", test_bigcache_fit },
 	{ "posix_memalign", test_posix_memalign },
 	{ "aligned_alloc_memalign", test_aligned_alloc_memalign },
 	{ "valloc_pvalloc", test_valloc_pvalloc },

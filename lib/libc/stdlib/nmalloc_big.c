@@ -67,16 +67,23 @@
 #define NM_BIG_FLAGS		((uintptr_t)NM_PAGE_MASK)
 
 /*
- * The cache of freed big blocks: one bin per power of two of the length
- * in pages (1 page .. NM_BIGCACHE_BLOCK_MAX), each with its own lock and
- * NM_BIGCACHE_BIN_SLOTS blocks; NM_BIGCACHE_TOTAL_MAX bytes in all.  A
- * request takes any block of its bin that is long enough, so it never gets
- * a block twice its size.
+ * The cache of freed big blocks: NM_BIGCACHE_SUBBINS bins per power of two
+ * of the length in pages (1 page .. NM_BIGCACHE_BLOCK_MAX), each with its
+ * own lock and NM_BIGCACHE_BIN_SLOTS blocks; NM_BIGCACHE_TOTAL_MAX bytes in
+ * all.  A request takes a cached block of 1 to 1 + 1/NM_BIGCACHE_SLACK_DIV
+ * times its length, from its own bin or the next ones: its pages are
+ * resident already, so a slightly longer block costs no memory that
+ * mapping a new one would not, and saves the mmap, the page faults and
+ * later the munmap (whose TLB shootdown stalls every thread).
  */
-#define NM_BIGCACHE_BINS	11
+#define NM_BIGCACHE_POW2_MAX	10	/* log2(pages) of the longest */
+#define NM_BIGCACHE_SUBBINS	4
+#define NM_BIGCACHE_SUB_SHIFT	2	/* log2(NM_BIGCACHE_SUBBINS) */
+#define NM_BIGCACHE_BINS	(NM_BIGCACHE_POW2_MAX * NM_BIGCACHE_SUBBINS + 1)
 #define NM_BIGCACHE_BIN_SLOTS	32
-#define NM_BIGCACHE_BLOCK_MAX	(NM_PAGE_BYTES << (NM_BIGCACHE_BINS - 1))
+#define NM_BIGCACHE_BLOCK_MAX	(NM_PAGE_BYTES << NM_BIGCACHE_POW2_MAX)
 #define NM_BIGCACHE_TOTAL_MAX	(32UL << 20)
+#define NM_BIGCACHE_SLACK_DIV	2
 
 /*
  * A big block grown by realloc gets 1/NM_GROW_HEADROOM_DIV more than asked
@@ -221,11 +228,18 @@ nm_big_map(size_t len, size_t align)
 	return ((void *)p);
 }
 
-/* The bin of a block length: floor(log2(pages)). */
+/*
+ * The bin of a block length: floor(log2(pages)) * NM_BIGCACHE_SUBBINS plus
+ * the two bits of the page count below its leading one.
+ */
 static inline unsigned
 nm_bigcache_bin_of(size_t len)
 {
-	return (63 - (unsigned)__builtin_clzl(len >> NM_PAGE_SHIFT));
+	size_t pages = len >> NM_PAGE_SHIFT;
+	unsigned k = 63 - (unsigned)__builtin_clzl(pages);
+
+	return (k * NM_BIGCACHE_SUBBINS + (unsigned)(((pages <<
+	    NM_BIGCACHE_SUB_SHIFT) >> k) & (NM_BIGCACHE_SUBBINS - 1)));
 }
 
 /*
@@ -264,21 +278,6 @@ nm_bigcache_bin_take(struct nm_bigcache_bin *bb, size_t minlen,
 }
 
 /*
- * nm_bigcache_take - take a cached block of at least len bytes from len's
- * bin; its length goes to *lenp.  NULL if none fits.
- *
- * Locking: takes the bin's lock.
- */
-static void *
-nm_bigcache_take(size_t len, size_t *lenp)
-{
-	if (len > NM_BIGCACHE_BLOCK_MAX)
-		return (NULL);
-	return (nm_bigcache_bin_take(&nm_bigcache[nm_bigcache_bin_of(len)],
-	    len, SIZE_MAX, lenp));
-}
-
-/*
  * nm_bigcache_take_range - take a cached block of minlen..maxlen bytes,
  * searching the bins from minlen's up; its length goes to *lenp.  NULL if
  * there is none.
@@ -300,6 +299,20 @@ nm_bigcache_take_range(size_t minlen, size_t maxlen, size_t *lenp)
 		p = nm_bigcache_bin_take(&nm_bigcache[b], minlen, maxlen,
 		    lenp);
 	return (p);
+}
+
+/*
+ * nm_bigcache_take - take a cached block of len to len + len /
+ * NM_BIGCACHE_SLACK_DIV bytes; its length goes to *lenp.  NULL if none
+ * fits.
+ *
+ * Locking: see nm_bigcache_take_range().
+ */
+static void *
+nm_bigcache_take(size_t len, size_t *lenp)
+{
+	return (nm_bigcache_take_range(len, len + len / NM_BIGCACHE_SLACK_DIV,
+	    lenp));
 }
 
 /*
