@@ -38,7 +38,7 @@
  *     pool link).
  *   - Bad use: a freed chunk carries a tag (a per-process secret xor its
  *     address) in its second word, so freeing it again is caught; a zone
- *     header carries a magic that depends on its address, and a chunk
+ *     header carries a magic that encodes its class, and a chunk
  *     pointer must fall on a chunk boundary.  Each failure aborts with
  *     "nmalloc: free(0x...): what", written with write(2).
  *
@@ -513,14 +513,14 @@ nm_zone_of(const void *ptr)
 
 /*
  * The zone's class as a tcoff, taken from its magic (NM_ZONE_MAGIC ^ the
- * header's address ^ the tcoff); if the magic is wrong, a value with bits
+ * tcoff); if the magic is wrong, a value with bits
  * outside NM_TC_MASK (all but 64 of the 2^32 values have them).
  */
 static inline uint32_t
 nm_zone_tcoff(const struct nm_zone *z)
 {
 	return (__atomic_load_n(&z->z_magic, __ATOMIC_RELAXED) ^
-	    NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z);
+	    NM_ZONE_MAGIC);
 }
 
 static inline uintptr_t
@@ -657,8 +657,8 @@ nm_zone_new(unsigned zi)
 	z->z_free = NULL;
 	z->z_nfree = z->z_nmax;
 	z->z_uindex = 0;
-	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (uint32_t)(uintptr_t)z ^
-	    (zi << NM_TC_SHIFT), __ATOMIC_RELAXED);
+	__atomic_store_n(&z->z_magic, NM_ZONE_MAGIC ^ (zi << NM_TC_SHIFT),
+	    __ATOMIC_RELAXED);
 	nm_partial_link(&nm_classes[zi], z);
 	return (z);
 }

@@ -26,7 +26,9 @@
  * free() needs.  An entry changes LIVE -> FREED only by compare-and-swap,
  * so of two racing frees exactly one wins and the other aborts.  A cached
  * block is FREED in the map; reusing it sets it LIVE again.  A block is
- * unmapped only after its entry left LIVE.
+ * unmapped only after its entry left LIVE.  nm_span_bytes is the sum of
+ * the lengths of the LIVE entries with NM_BIG_SPAN: every path that
+ * replaces or clears such an entry calls nm_span_release() once.
  *
  * Locking: lookups and entry updates are lock-free (acquire/release).
  * nm_radix_lock serializes only the creation of interior nodes; each
