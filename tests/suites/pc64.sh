@@ -280,6 +280,60 @@ stack_overflow_session()
 	    " fault_invalid_opcode+0x"
 }
 
+# Guard-page TLB shootdown on 2 cpus: cpu 1 caches a page's translation,
+# cpu 0 makes the page a guard, cpu 1 reads it again (pmap_guard_test.c).
+# With the shootdown the read must fault on cpu 1 as a guard page hit.
+# Without it (one boot with "noshootdown") TCG's per-vcpu TLB still maps
+# the page, which shows the first case can fail; if a machine flushed
+# anyway that boot faults instead and the check is a SKIP.
+guard_shootdown_session()
+{
+	mark=1
+	mon_start guard-remote
+	if ! wait_for "anax> " 60; then
+		fail pc64/guard-remote/shootdown "no prompt"
+		tail -n 40 "$mlog"
+		kill "$qpid" 2>/dev/null
+		mon_finish
+		return
+	fi
+	send "pmap guard-remote bogus"
+	wait_for "anax> " 20
+	expect pc64/guard-remote/bad-argument \
+	    "usage: pmap guard-remote [noshootdown]"
+	send "pmap guard-remote"
+	wait_for "anax> " 30
+	expect pc64/guard-remote/shootdown \
+	    "trap: page fault (vector 14) on cpu 1, thread guardremote" \
+	    "read page not present" \
+	    "trap: kernel stack overflow (guard page hit)" \
+	    " pmap_guard_remote_thread+0x" "kmonitor: entered after panic"
+	send "halt"
+	wait_for "halting" 20
+	mon_finish
+	mark=1
+	mon_start guard-remote-noshootdown
+	if ! wait_for "anax> " 60; then
+		fail pc64/guard-remote/stale-without-shootdown "no prompt"
+		tail -n 40 "$mlog"
+		kill "$qpid" 2>/dev/null
+		mon_finish
+		return
+	fi
+	send "pmap guard-remote noshootdown"
+	wait_for "anax> " 30
+	if tail -c +"$mark" "$mlog" | grep -qF "entered after panic"; then
+		skip pc64/guard-remote/stale-without-shootdown \
+		    "this machine flushed the other cpu's TLB unasked"
+	else
+		expect pc64/guard-remote/stale-without-shootdown \
+		    "cpu 1 read the guard page (0x5a) through a stale translation"
+	fi
+	send "halt"
+	wait_for "halting" 20
+	mon_finish
+}
+
 # The PS/2 keyboard: keys typed through QEMU's own monitor (HMP sendkey)
 # reach the kernel monitor through IRQ 1.
 keyboard_session()
@@ -337,5 +391,6 @@ ktests usb-n4 4 512M 300 \
     -device qemu-xhci -device usb-storage,drive=stick
 monitor_session
 stack_overflow_session
+guard_shootdown_session
 keyboard_session
 exit 0

@@ -126,6 +126,8 @@ int	pmap_set_guard(vm_offset_t va, bool guard);
 vm_paddr_t pmap_kernel_cr3(void);
 bool	pmap_is_guard(vm_offset_t va);
 bool	pmap_is_mapped(vm_offset_t va);
+extern volatile bool pmap_shootdown_enabled;	/* tests only */
+extern volatile u_long pmap_shootdowns_done[MAXCPU];
 
 /* gdt.c, trap.c, backtrace.c */
 void	gdt_init_cpu(struct pc64_cpu *pc);

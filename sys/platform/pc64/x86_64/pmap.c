@@ -30,11 +30,51 @@
  * non-present entry), so trap.c can tell a stack overflow from any other
  * fault.
  *
+ * Cross-cpu invalidation (shootdown): each cpu's TLB may hold the old
+ * translation of a page that has just become a guard, either as a 4 KiB
+ * entry or as the whole 2 MiB page it was split from, and would then run
+ * a thread over the guard without a fault.  So after editing the entry,
+ * pmap_set_guard() flushes va here and then, with lwkt_cpusync_simple(),
+ * on every other cpu in smp_active_mask, and returns only when all have
+ * done it.  invlpg(va) drops every TLB entry that covers va, a 2 MiB one
+ * included, and the paging-structure caches; the rest of a split page
+ * keeps its frames, so 4 KiB pieces of the old large page that a cpu
+ * may still hold stay right.  Early boot (only the boot cpu in
+ * smp_active_mask, or none yet, no IPI queues) and a single cpu need no
+ * IPI: the local flush is all there is to do.  A cpu that is still
+ * starting (not yet in smp_active_mask) is skipped.  XXX: such a cpu may
+ * already have cached translations (its stack and globaldata), and a
+ * guard set elsewhere over such a page stays overrunnable on it until
+ * the entry is evicted.  That matters only if a thread whose stack has
+ * that guard later runs there; today the only guards set in that window
+ * belong to the starting cpus' own threads (idle stack, softclock), each
+ * pinned to its cpu.  A full TLB flush on each AP right after it joins
+ * smp_active_mask (kern_main.c/mp.c) would close the window for good.
+ *
+ * Clearing a guard needs no shootdown: the cpu never caches a
+ * non-present entry, so no cpu can hold a translation of a guard page,
+ * and making it present again only adds one.  cpu.c clears a thread's
+ * guard in cpu_thread_free(), called from lwkt_free_thread() by the next
+ * thread on the dead thread's own cpu, after that thread has switched
+ * away for good; the stack then goes back to kmem_free().  No other cpu
+ * runs on that stack, and whoever reuses the page as a guard later sets
+ * it with a shootdown again, so a stack freed and reused is never
+ * reached through a stale translation.
+ *
  * Locking: bootstrap runs on the boot cpu alone.  pmap_set_guard() takes
- * pmap_spin (interrupts off) to split and edit entries; it flushes only
- * this cpu's TLB: another cpu that cached the old 2 MiB translation could
- * overrun a guard unnoticed until its TLB entry is evicted (XXX: no
- * shootdown yet).
+ * pmap_spin (interrupts off) only to split and edit entries and for the
+ * local invlpg; it drops the spinlock and restores interrupts *before*
+ * the cpusync.  Waiting for other cpus with pmap_spin held and interrupts
+ * off could deadlock: a target spinning for pmap_spin with its own
+ * interrupts off would never take the IPI.  Order: pmap_spin (never held
+ * across a wait) -> cpusync (lwkt_ipiq.c: one at a time; a waiter runs
+ * its own IPIs).  The edit is visible to every cpu before the IPI is
+ * sent (the cpusync's atomics are full barriers), so a target either
+ * reloads the new entry after its invlpg or already faults.  Because of
+ * the cpusync, setting a guard must come from thread context (a critical
+ * section is fine), never from an interrupt or IPI handler or with a
+ * spinlock held; clearing one waits for no other cpu (but, like setting,
+ * may allocate a page-table page).
  */
 
 #include <sys/types.h>
@@ -42,6 +82,9 @@
 #include <sys/malloc.h>
 #include <sys/errno.h>
 #include <sys/cpu_md.h>
+#include <sys/cpumask.h>
+#include <sys/globaldata.h>
+#include <sys/thread.h>
 #include <vm/vm_page.h>
 #include <cpu/atomic.h>
 
@@ -75,6 +118,14 @@ static vm_paddr_t pmap_steal_next, pmap_steal_start;
 static uint64_t pmap_nx;
 static volatile u_int pmap_spin;
 static vm_paddr_t pmap_ptpool_next, pmap_ptpool_end;	/* [pmap_spin] */
+/*
+ * Test hooks (pmap_guard_test.c): the "pmap guard-remote noshootdown"
+ * command sets pmap_shootdown_enabled false around one pmap_set_guard();
+ * a guard set elsewhere meanwhile skips its shootdown too.
+ */
+volatile bool pmap_shootdown_enabled = true;
+/* Per cpu: remote flushes it has run for pmap_set_guard(). [a] */
+volatile u_long pmap_shootdowns_done[MAXCPU];
 
 static int
 pmap_index(vm_offset_t va, int shift)
@@ -290,11 +341,44 @@ pmap_split_large(uint64_t *pde, uint64_t *pt)
 	*pde = DMAP_TO_PHYS(pt) | PG_V | PG_RW;
 }
 
+/* cpusync function: drop this cpu's translations of one page. */
+static void
+pmap_invlpg_remote(void *arg)
+{
+	invlpg((vm_offset_t)arg);
+	atomic_add_long(&pmap_shootdowns_done[mycpuid], 1);
+}
+
+/*
+ * Flush va on every other running cpu and wait until all have done it.
+ * Context: thread, no spinlock held, not in an interrupt handler.
+ */
+static void
+pmap_shootdown(vm_offset_t va)
+{
+	cpumask_t others;
+	bool any = false;
+	int me = mycpuid;
+
+	CPUMASK_ASSZERO(others);
+	for (int i = 0; i < ncpus; i++) {
+		if (i != me && ATOMIC_CPUMASK_TESTBIT(smp_active_mask, i)) {
+			CPUMASK_ORBIT(others, i);
+			any = true;
+		}
+	}
+	if (any)
+		lwkt_cpusync_simple(others, pmap_invlpg_remote, (void *)va);
+}
+
 /*
  * pmap_set_guard - make the direct-map page at va a guard page (guard
  * true) or an ordinary one again.  Returns 0, EINVAL if va is not a
  * page-aligned direct-map address, or ENOMEM.
- * Context: thread (may allocate a page-table page).
+ * When a guard is set, no cpu can reach va through an old translation
+ * once this returns (shootdown: see the top of the file).
+ * Context: thread, no spinlock held (may allocate a page-table page;
+ * waits for the other cpus when setting a guard).
  */
 int
 pmap_set_guard(vm_offset_t va, bool guard)
@@ -335,6 +419,9 @@ pmap_set_guard(vm_offset_t va, bool guard)
 	invlpg(va);
 	atomic_store_rel_int(&pmap_spin, 0);
 	cpu_intr_restore(s);
+	/* Not under pmap_spin: see Locking above. */
+	if (guard && pmap_shootdown_enabled)
+		pmap_shootdown(va);
 	if (pt != NULL)
 		kmem_free(pt, PAGE_SIZE);
 	return (0);
