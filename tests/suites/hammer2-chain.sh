@@ -61,3 +61,20 @@ else
 		check "hammer2_chain_fixture_$f" fixture_case "$f"
 	done
 fi
+
+# The binary-searched live-slot index and the directory split policy
+# against a model (tests/hammer2/h2_chain_index_test.c).
+index_case()
+{
+	_img=$T/index-$1.img
+	rm -f "$_img"
+	"$B/newfs_hammer2" -s 256m "$_img" > /dev/null || return 1
+	timeout 600 "$B/h2_chain_index_test.asan" "$1" "$_img" \
+	    "$B/fsck_hammer2"
+	_rc=$?
+	rm -f "$_img"
+	return "$_rc"
+}
+
+check hammer2_chain_index_model index_case model
+check hammer2_chain_index_holes index_case holes

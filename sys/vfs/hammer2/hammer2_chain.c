@@ -11,14 +11,18 @@
  * Model: chains are instantiated lazily, one array slot at a time, below
  * the volume root pseudo chain (whose array is a copy of the header's
  * sroot_blockset).  A lookup descends into every INDIRECT whose range
- * meets the wanted keys and returns leaves only.  Creation follows
+ * meets the wanted keys and returns leaves only; in each array it finds
+ * the first candidate by binary search over the node's index of live
+ * slots (cp_live, see hammer2_chain_priv.h), so a lookup costs
+ * O(depth * log(array size)) instead of scanning every array.  Creation follows
  * format §14.2: the new bref goes into the first array on its lookup
  * path that covers its key and has room; a full array gets a new
  * INDIRECT block (4 KiB below directory inodes, 16 KiB below file inodes
  * and indirect blocks) that takes over part of its entries: for file
  * data the range of the smallest entry widened by the block's fan-out,
- * for directories and the inode index the fuller half of the range
- * covering all entries.  DATA/DIRENT-name blocks are written at once to
+ * for directories and the inode index the fullest of 2^s equal
+ * sub-ranges of an indirect node, else the fuller half of the range
+ * covering all entries (hammer2_chain_create.c).  DATA/DIRENT-name blocks are written at once to
  * a fresh block; INODE and INDIRECT contents stay in memory until the
  * flush (hammer2_flush.c) gives them new blocks.
  *
@@ -266,6 +270,9 @@ hammer2_chain_free(struct hammer2_chain *chain)
 	if (cp->cp_kids != NULL)
 		hammer2_free(dev, cp->cp_kids,
 		    sizeof(*cp->cp_kids) * (size_t)cp->cp_nslots);
+	if (cp->cp_live != NULL)
+		hammer2_free(dev, cp->cp_live,
+		    sizeof(*cp->cp_live) * (size_t)cp->cp_nslots);
 	hammer2_free(dev, chain, sizeof(struct hammer2_chain_mem));
 }
 
@@ -453,7 +460,10 @@ bad:
 	return (EIO);
 }
 
-/* Allocate node's kids table (checking its array the first time). */
+/*
+ * Allocate node's kids table and live-slot index (checking its array the
+ * first time).
+ */
 int
 hammer2_chain_kids_init(struct hammer2_chain *node,
     struct hammer2_blockref *base, int count)
@@ -464,15 +474,101 @@ hammer2_chain_kids_init(struct hammer2_chain *node,
 
 	if (cp->cp_kids != NULL)
 		return (0);
+	if (count > (int)UINT16_MAX)
+		return (EIO);
 	error = hammer2_chain_check_array(node, base, count);
 	if (error != 0)
 		return (error);
 	cp->cp_kids = hammer2_alloc(node->ch_dev, sz);
-	if (cp->cp_kids == NULL)
+	cp->cp_live = hammer2_alloc(node->ch_dev,
+	    sizeof(*cp->cp_live) * (size_t)count);
+	if (cp->cp_kids == NULL || cp->cp_live == NULL) {
+		if (cp->cp_kids != NULL)
+			hammer2_free(node->ch_dev, cp->cp_kids, sz);
+		if (cp->cp_live != NULL)
+			hammer2_free(node->ch_dev, cp->cp_live,
+			    sizeof(*cp->cp_live) * (size_t)count);
+		cp->cp_kids = NULL;
+		cp->cp_live = NULL;
 		return (ENOMEM);
+	}
 	memset(cp->cp_kids, 0, sz);
 	cp->cp_nslots = count;
+	cp->cp_nlive = 0;
+	cp->cp_live_ok = false;
 	return (0);
+}
+
+/*
+ * hammer2_chain_index - make node's kids table and live-slot index
+ * (cp_live) valid, rebuilding the index from the array if it is stale.
+ * Returns 0, EIO (bad array) or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
+ */
+int
+hammer2_chain_index(struct hammer2_chain *node, struct hammer2_blockref *base,
+    int count)
+{
+	struct hammer2_chain_priv *cp = node->ch_priv;
+	int error, i, n = 0;
+
+	error = hammer2_chain_kids_init(node, base, count);
+	if (error != 0)
+		return (error);
+	if (cp->cp_live_ok)
+		return (0);
+	for (i = 0; i < count && i < cp->cp_nslots; i++) {
+		if (hammer2_chain_slot_bref(node, base, i)->type !=
+		    HAMMER2_BREF_TYPE_EMPTY)
+			cp->cp_live[n++] = (uint16_t)i;
+	}
+	cp->cp_nlive = n;
+	cp->cp_live_ok = true;
+	return (0);
+}
+
+/*
+ * hammer2_chain_search - *posp: the first position p of node's live-slot
+ * index whose entry's key range ends at or after beg (cp_nlive if none),
+ * by binary search: live entries are sorted and do not overlap, so their
+ * range ends increase with their slots.  Entries of the index at or
+ * after p may have become EMPTY since (callers skip those).  Returns 0,
+ * EIO or ENOMEM.
+ *
+ * Locking: the caller serialises use of the dev; does not block.
+ */
+int
+hammer2_chain_search(struct hammer2_chain *node, struct hammer2_blockref *base,
+    int count, hammer2_key_t beg, int *posp)
+{
+	struct hammer2_chain_priv *cp = node->ch_priv;
+	struct hammer2_blockref *b;
+	int error, lo, hi, mid, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		error = hammer2_chain_index(node, base, count);
+		if (error != 0)
+			return (error);
+		lo = 0;
+		hi = cp->cp_nlive;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			b = hammer2_chain_slot_bref(node, base, cp->cp_live[mid]);
+			if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+				break;		/* stale: rebuild */
+			if (hammer2_bref_key_end(b) < beg)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= hi) {
+			*posp = lo;
+			return (0);
+		}
+		cp->cp_live_ok = false;
+	}
+	return (EIO);		/* not reached: a fresh index has no EMPTY */
 }
 
 /* The child chain of slot i, instantiated if needed (no reference). */
@@ -519,21 +615,26 @@ int
 hammer2_chain_find(struct hammer2_chain *node, hammer2_key_t beg,
     hammer2_key_t end, int flags, struct hammer2_chain **chainp)
 {
+	struct hammer2_chain_priv *cp = node->ch_priv;
 	struct hammer2_blockref *base, *b;
 	struct hammer2_chain *kid;
 	hammer2_key_t bend;
-	int count, error, i;
+	int count, error, i, pos;
 
 	error = hammer2_chain_array(node, &base, &count);
+	if (error != 0 || count == 0)
+		return (error != 0 ? error : ENOENT);
+	error = hammer2_chain_search(node, base, count, beg, &pos);
 	if (error != 0)
 		return (error);
-	for (i = 0; i < count; i++) {
+	for (; pos < cp->cp_nlive; pos++) {
+		i = cp->cp_live[pos];
 		b = hammer2_chain_slot_bref(node, base, i);
 		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
 			continue;
+		if (b->key > end)
+			break;
 		bend = hammer2_bref_key_end(b);
-		if (bend < beg || b->key > end)
-			continue;
 		error = hammer2_chain_get_kid(node, base, count, i, &kid);
 		if (error != 0)
 			return (error);
@@ -925,6 +1026,7 @@ hammer2_chain_unlink(struct hammer2_chain *chain, hammer2_tid_t mtid)
 	if (hammer2_chain_array(parent, &base, &count) == 0 &&
 	    chain->ch_priv->cp_slot < count)
 		memset(&base[chain->ch_priv->cp_slot], 0, sizeof(*base));
+	hammer2_chain_index_stale(parent);
 	hammer2_chain_detach(chain);
 	if (mtid > parent->ch_bref.modify_tid)
 		parent->ch_bref.modify_tid = mtid;
@@ -986,6 +1088,7 @@ hammer2_chain_collapse(struct hammer2_chain *ind, hammer2_tid_t mtid)
 		return;
 	kid = ip->cp_kids != NULL ? ip->cp_kids[one] : NULL;
 	gbase[slot] = *b;
+	hammer2_chain_index_stale(gp);
 	if (kid != NULL) {
 		ip->cp_kids[one] = NULL;
 		ip->cp_nkids--;

@@ -12,9 +12,13 @@
  * (4 KiB below directory and PFS-root inodes, 16 KiB below file inodes
  * and indirect blocks, never wider than its parent's range) that takes
  * over part of the entries: for file data the range of the smallest
- * entry widened by the block's fan-out, for directories and the inode
- * index the fuller half of the range covering all entries (narrowed or
- * widened until it frees a slot and stays inside the parent).  The new
+ * entry widened by the block's fan-out; for directories and the inode
+ * index, below an indirect node, the fullest of 2^s equal sub-ranges of
+ * the node's range (s = log2(its slots) - 2, so spread hash keys give
+ * each level many children instead of two), else the fuller half of the
+ * range covering all entries (narrowed or widened until it frees a slot
+ * and stays inside the parent).  Finding the place uses the node's
+ * binary-searched live-slot index (hammer2_chain_search).  The new
  * indirect block and the leaf are MODIFIED chains: nothing is written
  * until the flush.
  *
@@ -139,6 +143,71 @@ hammer2_chain_narrow(struct hammer2_chain *node, struct hammer2_blockref *base,
 }
 
 /*
+ * Directory / inode-index split of a full INDIRECT node: the fullest of
+ * 2^s aligned sub-ranges of the node's own range, s = log2(its slots) - 2
+ * (8 sub-ranges of a 32-entry block, 32 of a 128-entry one).  Halving
+ * instead (the policy below) leaves a node of uniformly hashed names
+ * with two half-range children once both halves filled, so a directory
+ * grew one level per doubling (11 indirect levels at 200,000 names);
+ * sub-ranges of 1/2^s give each level up to 2^s children.  Not used
+ * where a sub-range would be narrower than a new block's entry count
+ * (dense keys: inode numbers), which the halving policy packs better.
+ * False if no sub-range takes at least two entries but not all of them
+ * without an entry straddling it.
+ */
+static bool
+hammer2_chain_bucket_range(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, int nlive, int nentries,
+    hammer2_key_t *keyp, int *keybitsp)
+{
+	uint16_t n[HAMMER2_CHAIN_MAXBUCKETS];
+	bool straddle[HAMMER2_CHAIN_MAXBUCKETS];
+	hammer2_key_t nkey = node->ch_bref.key, lo, hi;
+	struct hammer2_blockref *b;
+	int i, j, s = 0, lg = 0, sub, best = -1;
+
+	while ((1 << lg) < count)
+		lg++;
+	while ((1 << s) < nentries)
+		s++;
+	sub = s;			/* narrowest sub-range: nentries keys */
+	s = lg - 2;
+	if (node->ch_bref.keybits - s < sub)
+		s = node->ch_bref.keybits - sub;
+	if (s < 2 || (1 << s) > HAMMER2_CHAIN_MAXBUCKETS)
+		return (false);
+	sub = node->ch_bref.keybits - s;
+	memset(n, 0, sizeof(n));
+	memset(straddle, 0, sizeof(straddle));
+	for (i = 0; i < count; i++) {
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		if (b->key < nkey || hammer2_bref_key_end(b) >
+		    nkey + hammer2_keymask(node->ch_bref.keybits))
+			return (false);
+		lo = (b->key - nkey) >> sub;
+		hi = (hammer2_bref_key_end(b) - nkey) >> sub;
+		if (lo == hi) {
+			n[lo]++;
+			continue;
+		}
+		for (j = (int)lo; j <= (int)hi; j++)
+			straddle[j] = true;
+	}
+	for (j = 0; j < (1 << s); j++) {
+		if (!straddle[j] && n[j] >= 2 && n[j] < nlive &&
+		    (best < 0 || n[j] > n[best]))
+			best = j;
+	}
+	if (best < 0)
+		return (false);
+	*keyp = nkey + ((hammer2_key_t)best << sub);
+	*keybitsp = sub;
+	return (true);
+}
+
+/*
  * Choose the key range of a new indirect block below a full node:
  * DragonFly's two policies (format §14.2; directory ranges narrowed, see
  * hammer2_chain_narrow); if that range is not usable
@@ -185,7 +254,15 @@ hammer2_chain_indirect_range(struct hammer2_chain *node,
 			keybits = maxbits;
 		key = small->key & ~hammer2_keymask(keybits);
 	} else {
-		/* Directory / inode index: the fuller half of the cover. */
+		/* Directory / inode index: a sub-range of an indirect node, */
+		if (node->ch_bref.type == HAMMER2_BREF_TYPE_INDIRECT &&
+		    (node->ch_flags & HAMMER2_CHF_VROOT) == 0 &&
+		    hammer2_chain_bucket_range(node, base, count, nlive,
+			nentries, &key, &keybits) &&
+		    hammer2_chain_range_ok(node, base, count, key, keybits,
+			nlive, nentries))
+			goto found;
+		/* else the fuller half of the cover. */
 		for (keybits = 0; keybits < 64; keybits++) {
 			if ((lo >> keybits) == (hi >> keybits))
 				break;
@@ -292,6 +369,12 @@ hammer2_chain_create_indirect(struct hammer2_chain *node,
 	memset(ip->cp_kids, 0, sizeof(*ip->cp_kids) * (size_t)nentries);
 	ip->cp_nslots = nentries;
 	ip->cp_depth = np->cp_depth + 1;
+	ip->cp_live = hammer2_alloc(dev, sizeof(*ip->cp_live) *
+	    (size_t)nentries);
+	if (ip->cp_live == NULL) {
+		hammer2_chain_free(ind);
+		return (ENOMEM);
+	}
 	ibase = ind->ch_data;
 	for (i = 0, j = 0; i < count; i++) {
 		b = hammer2_chain_slot_bref(node, base, i);
@@ -319,6 +402,7 @@ hammer2_chain_create_indirect(struct hammer2_chain *node,
 		j++;
 	}
 	base[first] = ind->ch_bref;
+	hammer2_chain_index_stale(node);
 	np->cp_kids[first] = ind;
 	np->cp_nkids++;
 	ind->ch_parent = node;
@@ -329,22 +413,19 @@ hammer2_chain_create_indirect(struct hammer2_chain *node,
 	return (0);
 }
 
-/* Put a new child chain into node's array at the sorted position. */
+/*
+ * Put a new child chain into node's array at the sorted position: pos is
+ * the slot of the first live entry above its key (count if none), empty
+ * the free slot to shift towards.
+ */
 static void
 hammer2_chain_insert(struct hammer2_chain *node, struct hammer2_blockref *base,
-    int count, int empty, struct hammer2_chain *chain)
+    int pos, int empty, struct hammer2_chain *chain)
 {
 	struct hammer2_chain_priv *np = node->ch_priv;
-	struct hammer2_blockref *b;
-	int i, pos;
+	int i;
 
-	/* pos: first live entry above the new key (count if none). */
-	for (pos = 0; pos < count; pos++) {
-		b = hammer2_chain_slot_bref(node, base, pos);
-		if (b->type != HAMMER2_BREF_TYPE_EMPTY &&
-		    b->key > chain->ch_bref.key)
-			break;
-	}
+	hammer2_chain_index_stale(node);
 	if (empty >= pos) {
 		/* Shift [pos, empty) one up. */
 		for (i = empty; i > pos; i--) {
@@ -371,29 +452,29 @@ hammer2_chain_insert(struct hammer2_chain *node, struct hammer2_blockref *base,
 	chain->ch_priv->cp_depth = np->cp_depth + 1;
 }
 
-/* An empty slot of node nearest to where key belongs, or -1. */
+/*
+ * The EMPTY slot of node nearest to slot pos (the lower one of two at
+ * the same distance), or -1 when the array is full.
+ */
 static int
 hammer2_chain_find_empty(struct hammer2_chain *node,
-    struct hammer2_blockref *base, int count, hammer2_key_t key)
+    struct hammer2_blockref *base, int count, int pos)
 {
-	struct hammer2_blockref *b;
-	int i, best = -1, pos = count;
+	int d;
 
-	for (i = 0; i < count; i++) {
-		b = hammer2_chain_slot_bref(node, base, i);
-		if (b->type != HAMMER2_BREF_TYPE_EMPTY && b->key > key &&
-		    pos == count)
-			pos = i;
+	if (node->ch_priv->cp_live_ok && node->ch_priv->cp_nlive >= count)
+		return (-1);
+	for (d = 0; d <= count; d++) {
+		if (pos - d >= 0 && pos - d < count &&
+		    hammer2_chain_slot_bref(node, base, pos - d)->type ==
+		    HAMMER2_BREF_TYPE_EMPTY)
+			return (pos - d);
+		if (d > 0 && pos + d < count &&
+		    hammer2_chain_slot_bref(node, base, pos + d)->type ==
+		    HAMMER2_BREF_TYPE_EMPTY)
+			return (pos + d);
 	}
-	for (i = 0; i < count; i++) {
-		b = hammer2_chain_slot_bref(node, base, i);
-		if (b->type != HAMMER2_BREF_TYPE_EMPTY)
-			continue;
-		if (best < 0 || (i >= pos ? i - pos : pos - i) <
-		    (best >= pos ? best - pos : pos - best))
-			best = i;
-	}
-	return (best);
+	return (-1);
 }
 
 /*
@@ -409,10 +490,10 @@ hammer2_chain_create(struct hammer2_chain *parent, hammer2_key_t key,
     struct hammer2_chain **chainp)
 {
 	struct hammer2_dev *dev = parent->ch_dev;
-	struct hammer2_blockref bref, *base, *b;
+	struct hammer2_blockref bref, *base, *b = NULL;
 	struct hammer2_chain *node, *chain, *found;
-	hammer2_key_t kend, bend;
-	int count, error, i, empty;
+	hammer2_key_t kend;
+	int count, error, i = 0, empty, pos = 0;
 
 	*chainp = NULL;
 	error = hammer2_chain_writable(dev);
@@ -466,18 +547,20 @@ again:
 	if (error == 0 && count == 0)
 		error = EINVAL;
 	if (error == 0)
-		error = hammer2_chain_kids_init(node, base, count);
+		error = hammer2_chain_search(node, base, count, key, &pos);
 	if (error != 0)
 		goto fail;
-	for (i = 0; i < count; i++) {
+	/* The first live entry ending at or after key, if any. */
+	for (; pos < node->ch_priv->cp_nlive; pos++) {
+		i = node->ch_priv->cp_live[pos];
 		b = hammer2_chain_slot_bref(node, base, i);
-		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
-			continue;
-		bend = hammer2_bref_key_end(b);
-		if (bend < key || b->key > kend)
-			continue;
+		if (b->type != HAMMER2_BREF_TYPE_EMPTY)
+			break;
+	}
+	if (pos < node->ch_priv->cp_nlive && b->key <= kend) {
+		/* It overlaps: only an indirect block covering it all. */
 		if (b->type != HAMMER2_BREF_TYPE_INDIRECT || b->key > key ||
-		    bend < kend) {
+		    hammer2_bref_key_end(b) < kend) {
 			error = EINVAL;
 			goto fail;
 		}
@@ -486,14 +569,17 @@ again:
 			goto fail;
 		goto again;
 	}
-	empty = hammer2_chain_find_empty(node, base, count, key);
+	/* i: slot of the first live entry above key (count if none). */
+	if (pos >= node->ch_priv->cp_nlive)
+		i = count;
+	empty = hammer2_chain_find_empty(node, base, count, i);
 	if (empty < 0) {
 		error = hammer2_chain_create_indirect(node, base, count);
 		if (error != 0)
 			goto fail;
 		goto again;
 	}
-	hammer2_chain_insert(node, base, count, empty, chain);
+	hammer2_chain_insert(node, base, i, empty, chain);
 	chain->ch_flags |= HAMMER2_CHF_MODIFIED;
 	if (mtid > node->ch_bref.modify_tid)
 		node->ch_bref.modify_tid = mtid;

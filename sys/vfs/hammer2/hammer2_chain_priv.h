@@ -16,9 +16,19 @@
  * by the flush (modified INODE/INDIRECT children get their new location
  * there).
  *
+ * Beside it, cp_live lists the array's live (non-EMPTY) slots in
+ * ascending slot order, which is key order (arrays are sorted and
+ * non-overlapping), so lookups binary-search it instead of scanning the
+ * array.  It is rebuilt lazily from the array (cp_live_ok false) after
+ * every change to the set of live slots (insert, indirect split, unlink,
+ * collapse).  A slot it lists that has become EMPTY behind its back (the
+ * flush drops never-written DATA leaves) is noticed by the search, which
+ * then rebuilds it; a slot that becomes live must invalidate it.
+ *
  * Invariants: kids[i] != NULL implies kids[i]->ch_parent == this chain
  * and kids[i]->ch_priv->cp_slot == i; cp_nkids counts the non-NULL
- * entries; a chain with MODIFIED or UPDATE set has UPDATE set on every
+ * entries; when cp_live_ok, every live slot is in cp_live[0..cp_nlive)
+ * in ascending order (it may also list slots emptied since); a chain with MODIFIED or UPDATE set has UPDATE set on every
  * ancestor; a block is "fresh" (allocated by the open transaction, freed
  * at once when replaced) iff its bref's mirror_tid is above the header's.
  * Clean unreferenced INODE and INDIRECT chains stay cached in the tree
@@ -39,6 +49,7 @@
 /* clang-format off */
 #define HAMMER2_CHAIN_MAXDEPTH	64	/* chain nesting (loop guard) */
 #define HAMMER2_CHAIN_VOLUME	255	/* ch_bref.type of the volume root */
+#define HAMMER2_CHAIN_MAXBUCKETS 128	/* directory split: sub-ranges */
 #define HAMMER2_CHF_DIRTY	(HAMMER2_CHF_MODIFIED | HAMMER2_CHF_UPDATE)
 #define HAMMER2_CHAIN_CACHE_BYTES (16ULL << 20) /* idle chains kept */
 #define HAMMER2_DATA_RESERVE_MIN (1ULL << 20)	/* kept for commits */
@@ -50,6 +61,9 @@ struct hammer2_chain_priv {
 	int			 cp_nkids;	/* non-NULL entries */
 	int			 cp_slot;	/* index in the parent's array */
 	int			 cp_depth;	/* 0: volume root */
+	uint16_t		*cp_live;	/* live slots, key order */
+	int			 cp_nlive;	/* entries of cp_live */
+	bool			 cp_live_ok;	/* cp_live matches the array */
 };
 /* clang-format on */
 
@@ -66,6 +80,10 @@ int hammer2_chain_kids_init(struct hammer2_chain *node,
 int hammer2_chain_get_kid(struct hammer2_chain *node,
     struct hammer2_blockref *base, int count, int i,
     struct hammer2_chain **kidp);
+int hammer2_chain_index(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count);
+int hammer2_chain_search(struct hammer2_chain *node,
+    struct hammer2_blockref *base, int count, hammer2_key_t beg, int *posp);
 int hammer2_chain_find(struct hammer2_chain *node, hammer2_key_t beg,
     hammer2_key_t end, int flags, struct hammer2_chain **chainp);
 int hammer2_chain_writable(struct hammer2_dev *dev);
@@ -82,5 +100,12 @@ void hammer2_chain_release(struct hammer2_chain *chain);
 void hammer2_chain_trim(struct hammer2_dev *dev, bool commit);
 void hammer2_chain_sweep(struct hammer2_chain *chain);
 void hammer2_chain_free_all(struct hammer2_dev *dev);
+
+/* The set of node's live slots changed: rebuild cp_live before use. */
+static inline void
+hammer2_chain_index_stale(struct hammer2_chain *node)
+{
+	node->ch_priv->cp_live_ok = false;
+}
 
 #endif /* !_VFS_HAMMER2_HAMMER2_CHAIN_PRIV_H_ */
