@@ -3,7 +3,11 @@
 # the write recorder, the replayer that cuts the recorded writes into
 # crash images (every prefix, plus subsets and reorderings of the writes
 # in flight since the last sync) and checks each with fsck_hammer2, a
-# read-only open and the workload's fsync markers.  The harness is tested
+# read-only open and the workload's fsync markers; sampled images are
+# also written torn (only some 512-byte sectors of one write land; every
+# volume header write is torn at every commit) and mounted read-write
+# for mount-time recovery (docs/design/hammer2-write.md, "Crash
+# harness").  The harness is tested
 # on its own with a synthetic copy-on-write writer: its correct mode must
 # give zero failures, each deliberately broken mode must be caught.
 # Everything runs under ASan (the replayer, the writers and fsck).
@@ -12,6 +16,8 @@
 B=$O/hammer2/bin
 T=$O/hammer2/crash-test.$$
 TMO=300
+TORN=
+FAKE_SIZE=64m
 rm -rf "$T"
 mkdir -p "$T/keep"
 trap 'fusermount3 -u "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
@@ -23,18 +29,27 @@ record_fake()
 	_seed=$2
 	_commits=$3
 	rm -f "$T/base.img" "$T/$_mode.img" "$T/$_mode.log"
-	"$B/newfs_hammer2" -s 64m "$T/base.img" >/dev/null || return 1
+	"$B/newfs_hammer2" -s "$FAKE_SIZE" "$T/base.img" >/dev/null ||
+	    return 1
 	cp "$T/base.img" "$T/$_mode.img" || return 1
 	H2_WLOG="$T/$_mode.log" timeout "$TMO" "$B/h2_fakewriter.asan" \
 	    -m "$_mode" -s "$_seed" -c "$_commits" "$T/$_mode.img"
 }
 
-replay()
+# Replay $MODE's log with the fsck_hammer2 named first (the plain one
+# where many images make the sanitized one too slow).
+replay_fsck()
 {
-	timeout "$TMO" "$B/h2_crashreplay.asan" -F "$B/fsck_hammer2.asan" \
+	_fsck=$1
+	shift
+	timeout "$TMO" "$B/h2_crashreplay.asan" -F "$B/$_fsck" \
 	    "$@" "$T/base.img" "$T/$MODE.log" "$T/work.img" >"$T/out" 2>&1
 	echo $? >"$T/rc"
 	cat "$T/out"
+}
+replay()
+{
+	replay_fsck fsck_hammer2.asan "$@"
 }
 
 wlog_unit()
@@ -88,6 +103,69 @@ check hammer2_crash_catches_fsync_before_durable caught earlymark \
     'variant nolast.*marker FILE /f[01]: '
 check hammer2_crash_catches_wrong_marker_type caught wrongtype \
     'variant all.*marker DIR /f[01]: wrong file type'
+
+N='[1-9][0-9]*'
+TORN_COUNTS=" $N torn-write images \\($N with a torn volume header, $N of"
+TORN_COUNTS="$TORN_COUNTS them refusals checked\\), $N read-write recoveries\$"
+# Torn writes and mount-time recovery on the correct writer: one torn
+# variant per cut, every header write torn five ways (one copy: each
+# mixed header must be refused with EIO by fsck and both opens), a
+# read-write recovery on every 6th image; none may fail, and each kind
+# of image really was checked.
+fake_torn()
+{
+	MODE=good
+	record_fake good 3 14 || return 1
+	replay_fsck fsck_hammer2 -s 3 -t 1 -T -M 6 || return 1
+	[ "$(cat "$T/rc")" = 0 ] &&
+	    grep -Eq "$TORN_COUNTS" "$T/out" &&
+	    grep -Eq ' [1-9][0-9]* marker checks, 0 failures$' "$T/out"
+}
+check hammer2_crash_fake_torn_and_recovery fake_torn
+# Two header copies (4 GiB, sparse): a torn header must fall back to the
+# other copy, with every marker intact; fsck may name only the torn copy.
+fake_torn_two_copies()
+{
+	MODE=good
+	FAKE_SIZE=4g
+	record_fake good 3 8 || return 1
+	FAKE_SIZE=64m
+	replay_fsck fsck_hammer2 -s 3 -t 1 -T -M 10 || return 1
+	[ "$(cat "$T/rc")" = 0 ] &&
+	    grep -Eq '\([1-9][0-9]* with a torn volume header, 0 of them refusals' \
+	    "$T/out" &&
+	    grep -Eq ' [1-9][0-9]* marker checks, 0 failures$' "$T/out"
+}
+check hammer2_crash_fake_torn_two_copies fake_torn_two_copies
+# norotate (headers never rotate) passes every untorn cut; only a torn
+# header shows that the copy it falls back to is stale.
+norotate()
+{
+	MODE=norotate
+	FAKE_SIZE=4g
+	record_fake norotate 5 10 || return 1
+	FAKE_SIZE=64m
+	replay_fsck fsck_hammer2 -s 5 || return 1
+	[ "$(cat "$T/rc")" = 0 ] || { echo "untorn cuts caught it"; return 1; }
+	replay_fsck fsck_hammer2 -s 5 -T -x | head -n 8
+	[ "$(cat "$T/rc")" = 1 ] &&
+	    grep -q 'variant hdr-.*marker FILE /f[01]: lookup failed' "$T/out"
+}
+check hammer2_crash_catches_header_without_rotation norotate
+# staletid (header mirror_tid never advanced) passes fsck and the
+# read-only markers; the read-write mount skips the freemap recovery and
+# its new blocks overwrite live ones.
+staletid()
+{
+	MODE=staletid
+	record_fake staletid 5 20 || return 1
+	replay_fsck fsck_hammer2 -s 5 || return 1
+	[ "$(cat "$T/rc")" = 0 ] || { echo "read-only checks caught it"; return 1; }
+	replay_fsck fsck_hammer2 -s 5 -M 3 -x | head -n 8
+	[ "$(cat "$T/rc")" = 1 ] &&
+	    grep -q 'recovery: fsck_hammer2 exit 1' "$T/out"
+}
+check hammer2_crash_catches_recovery_skipped staletid
 
 # Without reordering inside the epoch the header-before-sync bug hides:
 # this is what the subsets/reorderings add.
@@ -164,8 +242,9 @@ crash_workload()
 	MODE=load
 	[ "$(cat "$T/load.rc")" = 0 ] || return 1
 	"$B/fsck_hammer2" -q "$T/load.img" || return 1
+	# shellcheck disable=SC2086
 	timeout "$TMO" "$B/h2_crashreplay.asan" -F "$B/fsck_hammer2" \
-	    -n 300 -r 3 -k "$T/keep" "$T/base.img" "$T/load.log" \
+	    -n 300 -r 3 $TORN -k "$T/keep" "$T/base.img" "$T/load.log" \
 	    "$T/work.img" >"$T/out" 2>&1
 	rc=$?
 	tail -n 60 "$T/out"
@@ -180,9 +259,13 @@ workload_without_barriers()
 	replay -S -x
 	[ "$(cat "$T/rc")" = 1 ]
 }
+# Seed 0 also with every header write torn five ways and a read-write
+# recovery on every 30th image (torn data writes: make h2-crash-torture).
 record_load 0 300 >"$T/load.out" 2>&1
 cat "$T/load.out"
+TORN="-T -M 30"
 check hammer2_crash_workload crash_workload
+TORN=
 check hammer2_crash_workload_without_barriers_caught workload_without_barriers
 # Seed 1 caught a commit whose file kept a block the freemap had freed
 # (dedup shared it; fails before 2cfa08c).
@@ -191,9 +274,12 @@ cat "$T/load.out"
 check hammer2_crash_workload_seed1 crash_workload
 # 4 GiB (sparse): two volume header copies, so commits rotate between
 # them and the mount picks the newest.
+# Every header write torn: the mount must fall back to the other copy.
 record_load 0 200 4g >"$T/load.out" 2>&1
 cat "$T/load.out"
+TORN="-T -M 100"
 check hammer2_crash_workload_two_header_copies crash_workload
+TORN=
 
 # The FUSE mount recorded the same way ($H2_WLOG): files written by the
 # shell with fsync (dd conv=fsync) get their FILE marker from

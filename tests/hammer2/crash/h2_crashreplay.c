@@ -26,6 +26,27 @@
  *   GONE /path             the path does not exist;
  *   DIRTY /path            the path is being changed: not checked until
  *                          its next FILE or GONE marker.
+ * Torn writes (-t N, -T): a disk writes 512-byte sectors atomically, not
+ * blocks, so a write cut by the crash may leave any subset of its
+ * sectors new.  -t adds N images per cut in which one random in-flight
+ * write of two sectors or more is torn (a prefix or any subset) over a
+ * random subset of the others; -T tears every volume header write at the
+ * end of its epoch five ways (sector 0 only, sectors 0-1, all but sector
+ * 0, all but the last, a random subset).  What must hold: a torn block
+ * that no durable header references changes nothing (the usual checks);
+ * a header copy left mixed fails its CRCs, so with a second copy on the
+ * volume the image must check as the previous commit (fsck may report
+ * that one copy invalid and nothing else), and with only one copy every
+ * way in must refuse it cleanly: fsck_hammer2 exits nonzero (no signal,
+ * no sanitizer report) saying "no valid volume header" and EIO, both
+ * the read-only and the read-write open return EIO.
+ * Recovery (-M N): every Nth image that passed is copied and mounted
+ * read-write through the ops layer (hammer2_vnops.h, whose mount runs
+ * the freemap recovery of format §17.2); a new file of four data blocks
+ * is written and fsynced, a directory made, the volume committed, a
+ * committed block overwritten and the PFS unmounted.  The copy must then
+ * pass fsck_hammer2 (with no problem at all: the commits rewrote a torn
+ * copy) and every marker, plus the new file's contents and directory.
  * -P checks the "all" images only (to show what reordering adds); -S
  * ignores every sync barrier but the last, as if the writer never
  * flushed (a real log replayed so must fail: a test of the harness).
@@ -36,7 +57,8 @@
  *
  * Invariants: the work image equals base + durable writes between
  * images; each variant's writes are undone (old bytes saved before each
- * write) before the next one.  A malformed log or base is exit 2 with a
+ * write) before the next one; the recovery phase works on a copy
+ * (work.rw), never on the work image.  A malformed log or base is exit 2 with a
  * message, failures exit 1, a clean run exit 0.
  *
  * Locking: single-threaded program.
@@ -62,6 +84,7 @@
 #include <unistd.h>
 
 #include "libhammer2.h"
+#include "hammer2_vnops.h"
 
 #define CR_MAX_CUTS		2000
 #define CR_RANDOM_VARIANTS	4
@@ -76,8 +99,20 @@
 #define CR_COPY_BYTES		(1 << 20)
 #define CR_OUT_TAIL_BYTES	2000
 #define CR_WHY_BYTES		(CR_OUT_TAIL_BYTES + 4096)
+#define CR_SECTOR_BYTES		512	/* what a disk writes atomically */
+#define CR_MAX_SECTORS		(HAMMER2_VOLUME_BYTES / CR_SECTOR_BYTES)
+#define CR_RW_NAME		"crash-rw"	/* the recovery phase's file */
+#define CR_RW_DIR		"crash-rw.d"	/* and directory */
+#define CR_RW_BYTES		(3 * 65536 + 1000)	/* 4 data blocks */
+#define CR_RW_MODE		0644
 
 enum cr_state { CR_FILE, CR_GONE, CR_DIRTY, CR_DIR, CR_LINK };
+
+/* What a correct file system must do with one crash image. */
+enum cr_expect_kind {
+	CR_EXPECT_STATE,	/* fsck passes, the markers hold */
+	CR_EXPECT_REFUSAL	/* no valid volume header: a clean EIO */
+};
 
 struct cr_rec {
 	uint32_t	 r_type;
@@ -110,6 +145,12 @@ struct cr {
 	int		 c_stop;	/* -x: stop at the first failure */
 	int		 c_prefix_only;	/* -P: no reordering (harness test) */
 	int		 c_nosync;	/* -S: ignore barriers (harness test) */
+	size_t		 c_torn;	/* -t: torn-write variants per cut */
+	int		 c_torn_hdr;	/* -T: torn headers at every commit */
+	size_t		 c_rw_every;	/* -M: recovery check every Nth image */
+	int		 c_ncopies;	/* volume header copies on the device */
+	int		 c_torn_copy;	/* header copy left mixed, or -1 */
+	char		 c_rwpath[PATH_MAX];	/* the recovery phase's copy */
 	uint64_t	 c_rng;
 	uint8_t		*c_logbuf;
 	uint64_t	 c_devsize;
@@ -123,6 +164,8 @@ struct cr {
 	size_t		 c_nundo;
 	char		 c_why[CR_WHY_BYTES]; /* last failing check */
 	size_t		 c_images, c_failures, c_kept, c_markers_checked;
+	size_t		 c_torn_images, c_torn_hdr_images, c_refusals;
+	size_t		 c_rw_checks;
 };
 
 static void cr_fatal(const char *fmt, ...)
@@ -315,6 +358,63 @@ cr_undo_all(struct cr *c)
 	}
 }
 
+/*
+ * Apply write record i torn: only the 512-byte sectors set in keep[]
+ * reach the disk, the others keep their old bytes.  Undoable.
+ */
+static void
+cr_apply_torn(struct cr *c, size_t i, const bool *keep)
+{
+	const struct cr_rec *r = &c->c_recs[i];
+	struct cr_undo *u = &c->c_undo[c->c_nundo++];
+	uint32_t s, n;
+
+	u->u_off = r->r_off;
+	u->u_len = r->r_len;
+	u->u_old = cr_xalloc(r->r_len);
+	cr_pread(c->c_fd, u->u_old, r->r_len, r->r_off);
+	for (s = 0; (uint64_t)s * CR_SECTOR_BYTES < r->r_len; s++) {
+		if (!keep[s])
+			continue;
+		n = r->r_len - s * CR_SECTOR_BYTES;
+		if (n > CR_SECTOR_BYTES)
+			n = CR_SECTOR_BYTES;
+		cr_pwrite(c->c_fd, r->r_data + s * CR_SECTOR_BYTES, n,
+		    r->r_off + s * CR_SECTOR_BYTES);
+	}
+}
+
+static uint32_t
+cr_nsectors(const struct cr_rec *r)
+{
+	return ((r->r_len + CR_SECTOR_BYTES - 1) / CR_SECTOR_BYTES);
+}
+
+/* A write of a whole volume header copy (format §4.3). */
+static bool
+cr_is_header(const struct cr_rec *r)
+{
+	return (r->r_len == HAMMER2_VOLUME_BYTES &&
+	    r->r_off % HAMMER2_ZONE_BYTES64 == 0);
+}
+
+/*
+ * After a torn header write (the newest undo entry), does the copy on the
+ * image differ from both the old and the new header?  A tear whose
+ * missing sectors held no change is no tear at all.
+ */
+static bool
+cr_header_mixed(struct cr *c, size_t i)
+{
+	static uint8_t now[HAMMER2_VOLUME_BYTES];
+	const struct cr_rec *r = &c->c_recs[i];
+	const struct cr_undo *u = &c->c_undo[c->c_nundo - 1];
+
+	cr_pread(c->c_fd, now, r->r_len, r->r_off);
+	return (memcmp(now, r->r_data, r->r_len) != 0 &&
+	    memcmp(now, u->u_old, r->r_len) != 0);
+}
+
 /* Parse a marker's kind; -1 for a marker that states nothing. */
 static int
 cr_marker_kind(const char *kind, int nfields)
@@ -422,6 +522,29 @@ cr_run_fsck(struct cr *c, const char *outpath)
 	return (128 + WTERMSIG(status));
 }
 
+/*
+ * Is fsck's output (all of it in out) exactly one problem, the torn
+ * header copy c_torn_copy?  That copy is damage a crash in the header
+ * write leaves (format §17.1 step 5), not an inconsistency: the mount
+ * uses the previous copy and the next commit rewrites this one.
+ */
+static bool
+cr_only_torn_copy(const struct cr *c, const char *out, size_t len)
+{
+	char want[96];
+	const char *p;
+	int nproblems = 0;
+
+	if (c->c_torn_copy < 0 || len + 1 >= CR_OUT_TAIL_BYTES)
+		return (false);
+	for (p = out; (p = strstr(p, "PROBLEM:")) != NULL; p++)
+		nproblems++;
+	snprintf(want, sizeof(want), "PROBLEM: volume header %d at 0x%jx is "
+	    "invalid\n", c->c_torn_copy,
+	    (uintmax_t)((uint64_t)c->c_torn_copy * HAMMER2_ZONE_BYTES64));
+	return (nproblems == 1 && strstr(out, want) != NULL);
+}
+
 static bool
 cr_fsck_ok(struct cr *c)
 {
@@ -434,12 +557,15 @@ cr_fsck_ok(struct cr *c)
 	if (rc == 0)
 		return (true);
 	tail[0] = '\0';
+	n = 0;
 	fd = open(outpath, O_RDONLY);
 	if (fd >= 0) {
 		n = read(fd, tail, sizeof(tail) - 1);
 		tail[n > 0 ? n : 0] = '\0';
 		close(fd);
 	}
+	if (rc == 1 && n > 0 && cr_only_torn_copy(c, tail, (size_t)n))
+		return (true);
 	if (rc == CR_FSCK_TIMED_OUT)
 		snprintf(c->c_why, sizeof(c->c_why), "fsck_hammer2 ran over "
 		    "%d s and was killed:\n%s", CR_FSCK_TIMEOUT_SEC, tail);
@@ -571,6 +697,189 @@ cr_markers_ok(struct cr *c)
 	return (ok);
 }
 
+/*
+ * An image whose only volume header copy is torn: every way in must fail
+ * cleanly with EIO.  fsck_hammer2 exits nonzero (not by a signal, not
+ * after a sanitizer report) naming the header; the read-only and the
+ * read-write open both return an errno.
+ */
+static bool
+cr_refusal_ok(struct cr *c)
+{
+	char outpath[PATH_MAX], out[CR_OUT_TAIL_BYTES];
+	struct hammer2_dev *dev;
+	ssize_t n;
+	int rc, fd, error, i;
+
+	c->c_refusals++;
+	snprintf(outpath, sizeof(outpath), "%s.fsck", c->c_work);
+	rc = cr_run_fsck(c, outpath);
+	out[0] = '\0';
+	fd = open(outpath, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, out, sizeof(out) - 1);
+		out[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (rc <= 0 || rc >= 128 || strstr(out, "Sanitizer") != NULL ||
+	    strstr(out, "no valid volume header") == NULL ||
+	    strstr(out, strerror(EIO)) == NULL) {
+		snprintf(c->c_why, sizeof(c->c_why), "torn only volume header: "
+		    "fsck_hammer2 exit %d, want a clean refusal (EIO, \"no "
+		    "valid volume header\"):\n%s", rc, out);
+		return (false);
+	}
+	for (i = 0; i < 2; i++) {
+		error = h2_host_open(c->c_work, H2_HOST_QUIET |
+		    (i ? H2_HOST_RDWR : 0), &dev);
+		if (error == 0) {
+			h2_host_close(dev);
+			snprintf(c->c_why, sizeof(c->c_why), "torn only volume "
+			    "header: the %s open accepted it", i ? "read-write" :
+			    "read-only");
+			return (false);
+		}
+		if (error != EIO) {
+			snprintf(c->c_why, sizeof(c->c_why), "torn only volume "
+			    "header: the %s open returned %s, want EIO",
+			    i ? "read-write" : "read-only", strerror(error));
+			return (false);
+		}
+	}
+	return (true);
+}
+
+/* Add an expectation that only the recovery phase knows about. */
+static void
+cr_expect_add(struct cr *c, const char *path, enum cr_state state,
+    uint64_t size, uint64_t hash)
+{
+	struct cr_expect *e;
+
+	c->c_exp = realloc(c->c_exp, (c->c_nexp + 1) * sizeof(*c->c_exp));
+	if (c->c_exp == NULL)
+		cr_fatal("out of memory");
+	e = &c->c_exp[c->c_nexp++];
+	memset(e, 0, sizeof(*e));
+	e->e_path = strdup(path);
+	if (e->e_path == NULL)
+		cr_fatal("out of memory");
+	e->e_state = state;
+	e->e_size = size;
+	e->e_hash = hash;
+}
+
+/*
+ * The recovery phase's changes on a read-write mount: a new file of
+ * several data blocks written and fsynced, a new directory, a commit,
+ * then a block of the file overwritten (copy-on-write of committed data)
+ * and the unmount's commit.  Returns 0 or the errno of the failing step
+ * (named in *stepp).
+ */
+static int
+cr_rw_changes(struct hammer2_mount *mp, uint8_t *data, const char **stepp)
+{
+	struct hammer2_vattr va, got;
+	hammer2_tid_t root = hammer2_vfs_root(mp), inum;
+	int error;
+
+	memset(&va, 0, sizeof(va));
+	va.va_type = HAMMER2_OBJTYPE_REGFILE;
+	va.va_mode = CR_RW_MODE;
+	*stepp = "create " CR_RW_NAME;
+	error = hammer2_vop_create(mp, root, CR_RW_NAME, strlen(CR_RW_NAME),
+	    &va, NULL, 0, &got);
+	if (error != 0)
+		return (error);
+	inum = got.va_inum;
+	*stepp = "write";
+	if ((error = hammer2_vop_write(mp, inum, 0, data, CR_RW_BYTES)) != 0)
+		return (error);
+	*stepp = "fsync";
+	if ((error = hammer2_vop_fsync(mp, inum)) != 0)
+		return (error);
+	va.va_type = HAMMER2_OBJTYPE_DIRECTORY;
+	*stepp = "mkdir " CR_RW_DIR;
+	error = hammer2_vop_create(mp, root, CR_RW_DIR, strlen(CR_RW_DIR),
+	    &va, NULL, 0, &got);
+	if (error != 0)
+		return (error);
+	*stepp = "sync";
+	if ((error = hammer2_vfs_sync(mp)) != 0)
+		return (error);
+	memset(data + 65536, 0xa5, 65536);
+	*stepp = "overwrite";
+	return (hammer2_vop_write(mp, inum, 65536, data + 65536, 65536));
+}
+
+/*
+ * Mount-time recovery: a copy of the image, mounted read-write through
+ * the ops layer (which runs the freemap recovery of format §17.2), takes
+ * the changes of cr_rw_changes() and unmounts; then the copy must pass
+ * fsck_hammer2 and every marker, and hold the new file and directory.
+ * A freemap left too empty shows here: the new blocks land on live ones.
+ */
+static bool
+cr_rw_ok(struct cr *c)
+{
+	static uint8_t data[CR_RW_BYTES];
+	struct hammer2_dev *dev;
+	struct hammer2_mount *mp;
+	const char *work = c->c_work, *step = "mount";
+	uint64_t size, rng = 2 * c->c_rw_checks + 1;
+	size_t i, nexp = c->c_nexp;
+	bool ok;
+	int error, uerror, torn_copy;
+
+	c->c_rw_checks++;
+	close(cr_copy(c->c_work, c->c_rwpath, &size));
+	for (i = 0; i < sizeof(data); i++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		data[i] = (uint8_t)rng;
+	}
+	error = h2_host_open(c->c_rwpath, H2_HOST_RDWR | H2_HOST_QUIET, &dev);
+	if (error != 0) {
+		snprintf(c->c_why, sizeof(c->c_why), "recovery: read-write "
+		    "open failed: %s", strerror(error));
+		return (false);
+	}
+	error = hammer2_vfs_mount(dev, c->c_label, 0, &mp);
+	if (error == 0) {
+		error = cr_rw_changes(mp, data, &step);
+		uerror = hammer2_vfs_unmount(mp);
+		if (error == 0 && uerror != 0) {
+			error = uerror;
+			step = "unmount";
+		}
+	}
+	h2_host_close(dev);
+	if (error != 0) {
+		snprintf(c->c_why, sizeof(c->c_why), "recovery: read-write %s "
+		    "failed: %s", step, strerror(error));
+		return (false);
+	}
+	cr_expect_add(c, "/" CR_RW_NAME, CR_FILE, CR_RW_BYTES,
+	    h2_wlog_hash(H2_WLOG_HASH_INIT, data, CR_RW_BYTES));
+	cr_expect_add(c, "/" CR_RW_DIR, CR_DIR, 0, 0);
+	torn_copy = c->c_torn_copy;
+	c->c_torn_copy = -1;	/* the commits rewrote the torn copy */
+	c->c_work = c->c_rwpath;
+	ok = cr_fsck_ok(c) && cr_markers_ok(c);
+	c->c_work = work;
+	c->c_torn_copy = torn_copy;
+	if (!ok) {
+		memmove(c->c_why + strlen("recovery: "), c->c_why,
+		    sizeof(c->c_why) - strlen("recovery: "));
+		memcpy(c->c_why, "recovery: ", strlen("recovery: "));
+		c->c_why[sizeof(c->c_why) - 1] = '\0';
+	}
+	while (c->c_nexp > nexp)
+		free(c->c_exp[--c->c_nexp].e_path);
+	return (ok);
+}
+
 static void
 cr_keep(struct cr *c, size_t cut, const char *variant)
 {
@@ -591,12 +900,17 @@ cr_keep(struct cr *c, size_t cut, const char *variant)
 /* Check the image as it is now; report a failure with its context. */
 static void
 cr_check_image(struct cr *c, size_t cut, ssize_t sync, const char *variant,
-    size_t napplied)
+    size_t napplied, enum cr_expect_kind expect)
 {
 	bool ok;
 
 	c->c_images++;
-	ok = cr_fsck_ok(c) && cr_markers_ok(c);
+	if (expect == CR_EXPECT_REFUSAL)
+		ok = cr_refusal_ok(c);
+	else
+		ok = cr_fsck_ok(c) && cr_markers_ok(c) &&
+		    (c->c_rw_every == 0 || c->c_images % c->c_rw_every != 0 ||
+		    cr_rw_ok(c));
 	if (c->c_verbose)
 		printf("cut %zu variant %s (%zu in-flight writes applied): %s\n",
 		    cut, variant, napplied, ok ? "ok" : "FAIL");
@@ -621,8 +935,126 @@ cr_variant(struct cr *c, size_t cut, ssize_t sync, const char *variant,
 
 	for (i = 0; i < n; i++)
 		cr_apply(c, c->c_wr[order[i]], true);
-	cr_check_image(c, cut, sync, variant, n);
+	cr_check_image(c, cut, sync, variant, n, CR_EXPECT_STATE);
 	cr_undo_all(c);
+}
+
+/* Choose the sectors of an n-sector write that land: a tear. */
+static void
+cr_pick_tear(struct cr *c, bool *keep, uint32_t n)
+{
+	uint32_t s, k, got;
+
+	if (cr_rand(c) & 1) {		/* a prefix: the usual power cut */
+		k = 1 + (uint32_t)(cr_rand(c) % (n - 1));
+		for (s = 0; s < n; s++)
+			keep[s] = s < k;
+		return;
+	}
+	do {				/* any subset: sectors reordered */
+		for (s = 0, got = 0; s < n; s++) {
+			keep[s] = cr_rand(c) & 1;
+			got += keep[s];
+		}
+	} while (got == 0 || got == n);
+}
+
+/*
+ * Apply the writes order[0..n) (indices into c_wr), write c_wr[torn]
+ * torn as keep[] says, and check the image: a header copy left mixed on
+ * a device without a second copy must be refused, anything else must
+ * show the state of the last durable commit or a later one.
+ */
+static void
+cr_torn_variant(struct cr *c, size_t cut, ssize_t sync, const char *variant,
+    const size_t *order, size_t n, size_t torn, const bool *keep)
+{
+	enum cr_expect_kind expect = CR_EXPECT_STATE;
+	size_t i, w = c->c_wr[torn];
+
+	for (i = 0; i < n; i++)
+		cr_apply(c, c->c_wr[order[i]], true);
+	cr_apply_torn(c, w, keep);
+	c->c_torn_images++;
+	if (cr_is_header(&c->c_recs[w])) {
+		c->c_torn_hdr_images++;
+		if (cr_header_mixed(c, w)) {
+			if (c->c_ncopies < 2)
+				expect = CR_EXPECT_REFUSAL;
+			c->c_torn_copy = (int)(c->c_recs[w].r_off /
+			    HAMMER2_ZONE_BYTES64);
+		}
+	}
+	cr_check_image(c, cut, sync, variant, n + 1, expect);
+	c->c_torn_copy = -1;
+	cr_undo_all(c);
+}
+
+/*
+ * -t: torn variants of one cut: a random in-flight write of two sectors
+ * or more is torn, a random subset of the others lands first.
+ */
+static void
+cr_torn_cut(struct cr *c, size_t cut, ssize_t sync, size_t *order)
+{
+	static bool keep[CR_MAX_SECTORS];
+	char name[32];
+	size_t i, n, v, torn, ncand = 0;
+
+	for (i = 0; i < c->c_nwr; i++)
+		if (cr_nsectors(&c->c_recs[c->c_wr[i]]) >= 2)
+			ncand++;
+	for (v = 0; ncand > 0 && v < c->c_torn; v++) {
+		torn = (size_t)(cr_rand(c) % ncand);
+		for (i = 0; i < c->c_nwr; i++)
+			if (cr_nsectors(&c->c_recs[c->c_wr[i]]) >= 2 &&
+			    torn-- == 0)
+				break;
+		torn = i;
+		for (i = 0, n = 0; i < c->c_nwr; i++)
+			if (i != torn && (cr_rand(c) & 1))
+				order[n++] = i;
+		cr_pick_tear(c, keep, cr_nsectors(&c->c_recs[c->c_wr[torn]]));
+		snprintf(name, sizeof(name), "torn%zu", v);
+		cr_torn_variant(c, cut, sync, name, order, n, torn, keep);
+	}
+}
+
+/*
+ * -T: at the end of every epoch that writes a volume header (the cut
+ * just before its sync), the header torn in the ways that hit each
+ * check code: only sector 0 (new tids, old sroot blockset), sectors 0-1
+ * (old freemap blockset), all but sector 0, all but the last sector
+ * (old whole-header CRC), and a random subset.  The epoch's other writes
+ * all land.
+ */
+static void
+cr_torn_headers(struct cr *c, size_t cut, ssize_t sync)
+{
+	static bool keep[CR_MAX_SECTORS];
+	static const char *const names[] = { "hdr-s0", "hdr-s01",
+	    "hdr-nos0", "hdr-nolast", "hdr-rand" };
+	size_t *order = cr_xalloc((c->c_nwr + 1) * sizeof(*order));
+	size_t i, n, h;
+	uint32_t s, p, ns = CR_MAX_SECTORS;
+
+	for (h = 0; h < c->c_nwr; h++) {
+		if (!cr_is_header(&c->c_recs[c->c_wr[h]]))
+			continue;
+		for (i = 0, n = 0; i < c->c_nwr; i++)
+			if (i != h)
+				order[n++] = i;
+		for (p = 0; p < sizeof(names) / sizeof(names[0]); p++) {
+			for (s = 0; s < ns; s++)
+				keep[s] = p == 0 ? s == 0 : p == 1 ? s < 2 :
+				    p == 2 ? s != 0 : s + 1 < ns;
+			if (p == 4)
+				cr_pick_tear(c, keep, ns);
+			cr_torn_variant(c, cut, sync, names[p], order, n, h,
+			    keep);
+		}
+	}
+	free(order);
 }
 
 /* All images for one cut: the in-flight writes are c_wr[0..c_nwr). */
@@ -660,6 +1092,7 @@ cr_cut(struct cr *c, size_t cut, ssize_t sync, size_t nrandom)
 		snprintf(name, sizeof(name), "rand%zu", v);
 		cr_variant(c, cut, sync, name, order, n);
 	}
+	cr_torn_cut(c, cut, sync, order);
 out:
 	free(order);
 }
@@ -718,6 +1151,8 @@ cr_replay(struct cr *c, size_t maxcuts, size_t nrandom)
 		case H2_WLOG_SYNC:
 			if (c->c_nosync && k + 1 < c->c_nrecs)
 				break;	/* -S: the barrier never happened */
+			if (c->c_torn_hdr && !(c->c_stop && c->c_failures > 0))
+				cr_torn_headers(c, k, sync);
 			for (i = 0; i < c->c_nwr; i++)
 				cr_apply(c, c->c_wr[i], false);
 			c->c_nwr = 0;
@@ -728,6 +1163,11 @@ cr_replay(struct cr *c, size_t maxcuts, size_t nrandom)
 			break;
 		}
 	}
+	if (c->c_torn > 0 || c->c_torn_hdr || c->c_rw_every > 0)
+		printf("h2_crashreplay: %zu torn-write images (%zu with a torn "
+		    "volume header, %zu of them refusals checked), %zu "
+		    "read-write recoveries\n", c->c_torn_images,
+		    c->c_torn_hdr_images, c->c_refusals, c->c_rw_checks);
 	printf("h2_crashreplay: %zu records (%zu writes), %zu cuts, %zu "
 	    "images, %zu marker checks, %zu failures\n", c->c_nrecs, nwrites,
 	    ncuts, c->c_images, c->c_markers_checked, c->c_failures);
@@ -748,8 +1188,9 @@ cr_write_final(struct cr *c)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: h2_crashreplay [-fPSvx] [-F fsck] [-k keepdir] "
-	    "[-L label] [-n maxcuts] [-r random] [-s seed] base log work\n");
+	fprintf(stderr, "usage: h2_crashreplay [-fPSTvx] [-F fsck] [-k keepdir] "
+	    "[-L label] [-M every] [-n maxcuts] [-r random] [-s seed] "
+	    "[-t torn] base log work\n");
 	exit(2);
 }
 
@@ -770,14 +1211,17 @@ int
 main(int argc, char **argv)
 {
 	static struct cr c;
+	static struct hammer2_volume_data vd;
 	bool final = false;
 	size_t maxcuts = CR_MAX_CUTS, nrandom = CR_RANDOM_VARIANTS;
 	uint64_t size;
 	int ch;
 
 	c.c_label = "DATA";
+	c.c_torn_copy = -1;
 	c.c_rng = 1;
-	while ((ch = getopt(argc, argv, "F:fk:L:n:PSr:s:vx")) != -1) {
+	unsetenv("H2_WLOG");	/* the recovery phase's writes: not logged */
+	while ((ch = getopt(argc, argv, "F:fk:L:M:n:PSr:s:Tt:vx")) != -1) {
 		switch (ch) {
 		case 'F':
 			c.c_fsck = optarg;
@@ -791,8 +1235,17 @@ main(int argc, char **argv)
 		case 'L':
 			c.c_label = optarg;
 			break;
+		case 'M':
+			c.c_rw_every = cr_number(optarg);
+			break;
 		case 'n':
 			maxcuts = cr_number(optarg);
+			break;
+		case 'T':
+			c.c_torn_hdr = 1;
+			break;
+		case 't':
+			c.c_torn = cr_number(optarg);
 			break;
 		case 'P':
 			c.c_prefix_only = 1;
@@ -820,15 +1273,24 @@ main(int argc, char **argv)
 		usage();
 	cr_load_log(&c, argv[optind + 1]);
 	c.c_work = argv[optind + 2];
+	snprintf(c.c_rwpath, sizeof(c.c_rwpath), "%s.rw", c.c_work);
 	c.c_fd = cr_copy(argv[optind], c.c_work, &size);
 	if (size != c.c_devsize)
 		cr_fatal("%s is %" PRIu64 " bytes; the log recorded a device of "
 		    "%" PRIu64 " bytes", argv[optind], size, c.c_devsize);
+	/* Header copies the volume has room for (format §4.3). */
+	cr_pread(c.c_fd, &vd, sizeof(vd), 0);
+	while (c.c_ncopies < HAMMER2_NUM_VOLHDRS &&
+	    (uint64_t)c.c_ncopies * HAMMER2_ZONE_BYTES64 +
+	    HAMMER2_VOLUME_BYTES <= c.c_devsize &&
+	    (uint64_t)c.c_ncopies * HAMMER2_ZONE_BYTES64 < vd.volu_size)
+		c.c_ncopies++;
 	if (final) {
 		cr_write_final(&c);
 		return (0);
 	}
 	cr_replay(&c, maxcuts, nrandom);
 	close(c.c_fd);
+	unlink(c.c_rwpath);
 	return (c.c_failures == 0 ? 0 : 1);
 }

@@ -30,7 +30,17 @@
  *               before the final sync (fsync returning before the commit
  *               is durable; caught when the header write is dropped);
  *   wrongtype   a marker "DIR /fN" for a file it wrote (the replayer's
- *               type check must reject it).
+ *               type check must reject it);
+ *   norotate    every header goes to the copy it mounted from, never the
+ *               next one (format §4.3): on a device with two copies a
+ *               torn header write then leaves only the stale other copy
+ *               (caught only by torn-header images, -T);
+ *   staletid    the header's mirror_tid is never advanced although every
+ *               block gets mirror_tid + 1: fsck and a read-only open are
+ *               content, but a read-write mount sees freemap_tid ==
+ *               mirror_tid, skips the freemap recovery of §17.2 and
+ *               allocates over live blocks (caught only by the
+ *               read-write recovery check, -M).
  *
  * Invariants (mode good): no block referenced by the committed header is
  * ever written; new blocks come from a bump allocator above everything
@@ -56,12 +66,13 @@
 #define H2FW_INUM_BASE		17	/* above newfs's pfs_inum (16) */
 #define H2FW_RADIX		10	/* 1 KiB blocks */
 #define H2FW_BLOCK_BYTES	((uint64_t)1 << H2FW_RADIX)
-#define H2FW_START_ALIGN	65536
+#define H2FW_START_ALIGN	HAMMER2_SEGSIZE	/* where the allocator may go too */
 #define H2FW_FILE_MODE		0644
 #define H2FW_NAME_MAX		16
 
 enum h2fw_mode {
-	H2FW_GOOD, H2FW_NOSYNC, H2FW_INPLACE, H2FW_EARLYMARK, H2FW_WRONGTYPE
+	H2FW_GOOD, H2FW_NOSYNC, H2FW_INPLACE, H2FW_EARLYMARK, H2FW_WRONGTYPE,
+	H2FW_NOROTATE, H2FW_STALETID
 };
 
 struct h2fw_file {
@@ -231,6 +242,9 @@ h2fw_next_header(struct h2fw *fw)
 {
 	int next = (fw->fw_hdr + 1) % HAMMER2_NUM_VOLHDRS;
 
+	if (fw->fw_mode == H2FW_NOROTATE)
+		return (fw->fw_hdr);
+
 	if ((uint64_t)next * HAMMER2_ZONE_BYTES64 + HAMMER2_VOLUME_BYTES >
 	    fw->fw_vd.volu_size)
 		next = 0;
@@ -290,7 +304,8 @@ h2fw_commit(struct h2fw *fw, int i)
 		return (error);
 	if (fw->fw_mode != H2FW_NOSYNC && (error = h2fw_sync(fw)) != 0)
 		return (error);
-	fw->fw_vd.mirror_tid = tid;
+	if (fw->fw_mode != H2FW_STALETID)
+		fw->fw_vd.mirror_tid = tid;
 	hammer2_volume_set_crcs(&fw->fw_vd);
 	hdr = h2fw_next_header(fw);
 	error = h2fw_write(fw, &fw->fw_vd, sizeof(fw->fw_vd),
@@ -382,7 +397,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: h2_fakewriter [-c commits] [-L label] "
-	    "[-m good|nosync|inplace|earlymark|wrongtype] [-s seed] image\n");
+	    "[-m good|nosync|inplace|earlymark|wrongtype|norotate|staletid] "
+	    "[-s seed] image\n");
 	exit(2);
 }
 
@@ -399,6 +415,10 @@ h2fw_parse_mode(const char *s)
 		return (H2FW_EARLYMARK);
 	if (strcmp(s, "wrongtype") == 0)
 		return (H2FW_WRONGTYPE);
+	if (strcmp(s, "norotate") == 0)
+		return (H2FW_NOROTATE);
+	if (strcmp(s, "staletid") == 0)
+		return (H2FW_STALETID);
 	fprintf(stderr, "h2_fakewriter: unknown mode %s\n", s);
 	usage();
 	return (H2FW_GOOD);

@@ -1,9 +1,11 @@
 #!/bin/sh
 # tests/hammer2/crash/torture.sh - longer crash-harness runs than the
 # test suite affords: several seeds of the workload, more cuts and more
-# reorderings each.  Run by "make h2-crash-torture" (not by make test);
+# reorderings each, two torn writes per cut, every volume header write
+# torn and a read-write recovery on every 10th image.  Run by "make h2-crash-torture" (not by make test);
 # SEEDS, STEPS, CUTS and SIZE override the defaults.  Failing images are
-# kept in $O/hammer2/crash-torture/keep.<seed>.  Exit 1 if any run failed.
+# kept in $O/hammer2/crash-torture/keep.<seed>.  Exit 1 if any run
+# failed.
 O=${O:-obj}
 B=$O/hammer2/bin
 T=$O/hammer2/crash-torture
@@ -25,6 +27,7 @@ for seed in $SEEDS; do
 		continue
 	fi
 	"$B/h2_crashreplay.asan" -F "$B/fsck_hammer2" -n "$CUTS" -r 4 \
+	    -t 2 -T -M 10 \
 	    -s "$seed" -k "$T/keep.$seed" "$T/base.img" "$T/log" \
 	    "$T/work.img" >"$T/replay.$seed.out" 2>&1 || rc=1
 	echo "seed $seed: $(tail -n 1 "$T/replay.$seed.out")"
