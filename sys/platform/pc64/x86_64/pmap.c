@@ -34,9 +34,13 @@
  * translation of a page that has just become a guard, either as a 4 KiB
  * entry or as the whole 2 MiB page it was split from, and would then run
  * a thread over the guard without a fault.  So after editing the entry,
- * pmap_set_guard() flushes va here and then, with lwkt_cpusync_simple(),
- * on every other cpu in smp_active_mask, and returns only when all have
- * done it.  invlpg(va) drops every TLB entry that covers va, a 2 MiB one
+ * pmap_set_guard() flushes va here and then, by an IPI message to every
+ * other cpu in smp_active_mask (lwkt_send_ipiq3_mask), on all of them,
+ * and returns only when each has acknowledged.  A one-way message, not a
+ * cpusync: the targets flush and go on instead of being held spinning
+ * until the master releases them, which on an emulated 64-cpu machine
+ * creating threads in a loop made the difference between seconds and
+ * minutes.  invlpg(va) drops every TLB entry that covers va, a 2 MiB one
  * included, and the paging-structure caches; the rest of a split page
  * keeps its frames, so 4 KiB pieces of the old large page that a cpu
  * may still hold stay right.  Early boot (only the boot cpu in
@@ -64,14 +68,17 @@
  * Locking: bootstrap runs on the boot cpu alone.  pmap_set_guard() takes
  * pmap_spin (interrupts off) only to split and edit entries and for the
  * local invlpg; it drops the spinlock and restores interrupts *before*
- * the cpusync.  Waiting for other cpus with pmap_spin held and interrupts
+ * the shootdown.  Waiting for other cpus with pmap_spin held and interrupts
  * off could deadlock: a target spinning for pmap_spin with its own
  * interrupts off would never take the IPI.  Order: pmap_spin (never held
- * across a wait) -> cpusync (lwkt_ipiq.c: one at a time; a waiter runs
- * its own IPIs).  The edit is visible to every cpu before the IPI is
- * sent (the cpusync's atomics are full barriers), so a target either
+ * across a wait) -> IPI and wait for acks.  While waiting, the master
+ * runs its own incoming IPIs, so two cpus setting guards at once both
+ * finish, and so does a cpusync (lwkt_ipiq.c) that holds this cpu or a
+ * target: its handler runs incoming IPIs while it spins.
+ * The edit is visible to every cpu before the IPI is sent (the spinlock
+ * release and the FIFO's release-store order it), so a target either
  * reloads the new entry after its invlpg or already faults.  Because of
- * the cpusync, setting a guard must come from thread context (a critical
+ * the wait, setting a guard must come from thread context (a critical
  * section is fine), never from an interrupt or IPI handler or with a
  * spinlock held; clearing one waits for no other cpu (but, like setting,
  * may allocate a page-table page).
@@ -341,34 +348,55 @@ pmap_split_large(uint64_t *pde, uint64_t *pt)
 	*pde = DMAP_TO_PHYS(pt) | PG_V | PG_RW;
 }
 
-/* cpusync function: drop this cpu's translations of one page. */
+/* One shootdown: on the master's stack until every target has acked. */
+struct pmap_shootdown_req {
+	vm_offset_t	psr_va;
+	volatile u_int	psr_pending;	/* [a] targets yet to flush */
+};
+
+/* IPI handler: drop this cpu's translations of one page, then ack. */
 static void
-pmap_invlpg_remote(void *arg)
+pmap_shootdown_remote(void *arg, int unused __unused,
+    struct intrframe *frame __unused)
 {
-	invlpg((vm_offset_t)arg);
+	struct pmap_shootdown_req *req = arg;
+
+	invlpg(req->psr_va);
 	atomic_add_long(&pmap_shootdowns_done[mycpuid], 1);
+	atomic_subtract_int(&req->psr_pending, 1);	/* last use of req */
 }
 
 /*
- * Flush va on every other running cpu and wait until all have done it.
+ * Flush va on every other running cpu and wait until all have done it,
+ * running our own incoming IPIs meanwhile (two cpus shooting at each
+ * other both make progress).
  * Context: thread, no spinlock held, not in an interrupt handler.
  */
 static void
 pmap_shootdown(vm_offset_t va)
 {
+	struct pmap_shootdown_req req = { va, 0 };
+	struct globaldata *gd = mycpu;
 	cpumask_t others;
-	bool any = false;
-	int me = mycpuid;
+	u_int n = 0;
 
 	CPUMASK_ASSZERO(others);
 	for (int i = 0; i < ncpus; i++) {
-		if (i != me && ATOMIC_CPUMASK_TESTBIT(smp_active_mask, i)) {
+		if (i != gd->gd_cpuid &&
+		    ATOMIC_CPUMASK_TESTBIT(smp_active_mask, i)) {
 			CPUMASK_ORBIT(others, i);
-			any = true;
+			n++;
 		}
 	}
-	if (any)
-		lwkt_cpusync_simple(others, pmap_invlpg_remote, (void *)va);
+	if (n == 0)
+		return;
+	atomic_store_rel_int(&req.psr_pending, n);
+	lwkt_send_ipiq3_mask(others, pmap_shootdown_remote, &req, 0);
+	while (atomic_load_acq_int(&req.psr_pending) != 0) {
+		if (atomic_load_relaxed(&gd->gd_reqflags) & RQF_IPIQ)
+			lwkt_process_ipiq();
+		cpu_pause();
+	}
 }
 
 /*
