@@ -320,7 +320,8 @@ tree_check(struct hammer2_chain *node, hammer2_key_t lo, hammer2_key_t hi,
 		if (cp->cp_live_ok) {
 			while (p < cp->cp_nlive && cp->cp_live[p] < i)
 				p++;
-			if (p >= cp->cp_nlive || cp->cp_live[p] != i) {
+			if (p >= cp->cp_nlive || cp->cp_live[p] != i ||
+			    cp->cp_live_end[p] != hammer2_bref_key_end(b)) {
 				printf("  live slot %d of 0x%jx/%u not indexed\n",
 				    i, (uintmax_t)node->ch_bref.key,
 				    node->ch_bref.keybits);

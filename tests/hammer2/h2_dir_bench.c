@@ -13,7 +13,8 @@
  * then looks every name up REPS times (default 3) and prints creates/s,
  * the median lookups/s and, from a read-only walk of the committed
  * image, the deepest chain of INDIRECT blocks below the directory
- * (dirents) and below the PFS root (inode index).
+ * (dirents) and below the PFS root (inode index), and how many
+ * INDIRECT blocks the directory has and how full their arrays are.
  *
  * Invariants: any failing call aborts with its errno (exit 1); nothing
  * is asserted about speed.
@@ -61,6 +62,9 @@ struct db_depth {
 	hammer2_tid_t	dd_dir;		/* inum of the bench directory */
 	int		dd_dir_depth;
 	int		dd_index_depth;
+	uint64_t	dd_dir_blocks;	/* INDIRECT blocks below it */
+	uint64_t	dd_dir_slots;	/* their slots */
+	uint64_t	dd_dir_live;	/* their live slots */
 };
 
 /* Deepest run of INDIRECT blocks below bref (levels: indirects seen). */
@@ -103,6 +107,13 @@ db_walk(struct hammer2_dev *dev, struct db_depth *dd,
 		levels++;
 		base = data;
 		count = len / HAMMER2_BLOCKREF_BYTES;
+		if (owner == dd->dd_dir) {
+			dd->dd_dir_blocks++;
+			dd->dd_dir_slots += count;
+			for (i = 0; i < count; i++)
+				if (base[i].type != HAMMER2_BREF_TYPE_EMPTY)
+					dd->dd_dir_live++;
+		}
 	}
 	for (i = 0; i < count && error == 0; i++)
 		if (base[i].type != HAMMER2_BREF_TYPE_EMPTY)
@@ -184,7 +195,9 @@ main(int argc, char **argv)
 	if (error != 0)
 		db_die("walk", error);
 	h2_host_close(dev);
-	printf("entries %d creates/s %.0f lookups/s %.0f dir-indirect-levels %d index-indirect-levels %d\n",
-	    n, n / tc, n / tl[reps / 2], dd.dd_dir_depth, dd.dd_index_depth);
+	printf("entries %d creates/s %.0f lookups/s %.0f dir-indirect-levels %d index-indirect-levels %d dir-indirect-blocks %ju (%.0f%% full)\n",
+	    n, n / tc, n / tl[reps / 2], dd.dd_dir_depth, dd.dd_index_depth,
+	    (uintmax_t)dd.dd_dir_blocks, dd.dd_dir_slots == 0 ? 0.0 :
+	    100.0 * (double)dd.dd_dir_live / (double)dd.dd_dir_slots);
 	return (0);
 }

@@ -273,6 +273,9 @@ hammer2_chain_free(struct hammer2_chain *chain)
 	if (cp->cp_live != NULL)
 		hammer2_free(dev, cp->cp_live,
 		    sizeof(*cp->cp_live) * (size_t)cp->cp_nslots);
+	if (cp->cp_live_end != NULL)
+		hammer2_free(dev, cp->cp_live_end,
+		    sizeof(*cp->cp_live_end) * (size_t)cp->cp_nslots);
 	hammer2_free(dev, chain, sizeof(struct hammer2_chain_mem));
 }
 
@@ -482,14 +485,21 @@ hammer2_chain_kids_init(struct hammer2_chain *node,
 	cp->cp_kids = hammer2_alloc(node->ch_dev, sz);
 	cp->cp_live = hammer2_alloc(node->ch_dev,
 	    sizeof(*cp->cp_live) * (size_t)count);
-	if (cp->cp_kids == NULL || cp->cp_live == NULL) {
+	cp->cp_live_end = hammer2_alloc(node->ch_dev,
+	    sizeof(*cp->cp_live_end) * (size_t)count);
+	if (cp->cp_kids == NULL || cp->cp_live == NULL ||
+	    cp->cp_live_end == NULL) {
 		if (cp->cp_kids != NULL)
 			hammer2_free(node->ch_dev, cp->cp_kids, sz);
 		if (cp->cp_live != NULL)
 			hammer2_free(node->ch_dev, cp->cp_live,
 			    sizeof(*cp->cp_live) * (size_t)count);
+		if (cp->cp_live_end != NULL)
+			hammer2_free(node->ch_dev, cp->cp_live_end,
+			    sizeof(*cp->cp_live_end) * (size_t)count);
 		cp->cp_kids = NULL;
 		cp->cp_live = NULL;
+		cp->cp_live_end = NULL;
 		return (ENOMEM);
 	}
 	memset(cp->cp_kids, 0, sz);
@@ -511,6 +521,7 @@ hammer2_chain_index(struct hammer2_chain *node, struct hammer2_blockref *base,
     int count)
 {
 	struct hammer2_chain_priv *cp = node->ch_priv;
+	struct hammer2_blockref *b;
 	int error, i, n = 0;
 
 	error = hammer2_chain_kids_init(node, base, count);
@@ -519,9 +530,11 @@ hammer2_chain_index(struct hammer2_chain *node, struct hammer2_blockref *base,
 	if (cp->cp_live_ok)
 		return (0);
 	for (i = 0; i < count && i < cp->cp_nslots; i++) {
-		if (hammer2_chain_slot_bref(node, base, i)->type !=
-		    HAMMER2_BREF_TYPE_EMPTY)
-			cp->cp_live[n++] = (uint16_t)i;
+		b = hammer2_chain_slot_bref(node, base, i);
+		if (b->type == HAMMER2_BREF_TYPE_EMPTY)
+			continue;
+		cp->cp_live[n] = (uint16_t)i;
+		cp->cp_live_end[n++] = hammer2_bref_key_end(b);
 	}
 	cp->cp_nlive = n;
 	cp->cp_live_ok = true;
@@ -531,10 +544,10 @@ hammer2_chain_index(struct hammer2_chain *node, struct hammer2_blockref *base,
 /*
  * hammer2_chain_search - *posp: the first position p of node's live-slot
  * index whose entry's key range ends at or after beg (cp_nlive if none),
- * by binary search: live entries are sorted and do not overlap, so their
- * range ends increase with their slots.  Entries of the index at or
- * after p may have become EMPTY since (callers skip those).  Returns 0,
- * EIO or ENOMEM.
+ * by binary search over cp_live_end: live entries are sorted and do not
+ * overlap, so their range ends increase with their slots.  Entries of
+ * the index at or after p may have become EMPTY since (callers skip
+ * those).  Returns 0, EIO or ENOMEM.
  *
  * Locking: the caller serialises use of the dev; does not block.
  */
@@ -543,32 +556,24 @@ hammer2_chain_search(struct hammer2_chain *node, struct hammer2_blockref *base,
     int count, hammer2_key_t beg, int *posp)
 {
 	struct hammer2_chain_priv *cp = node->ch_priv;
-	struct hammer2_blockref *b;
-	int error, lo, hi, mid, tries;
+	const hammer2_key_t *ends;
+	int error, lo, hi, mid;
 
-	for (tries = 0; tries < 2; tries++) {
-		error = hammer2_chain_index(node, base, count);
-		if (error != 0)
-			return (error);
-		lo = 0;
-		hi = cp->cp_nlive;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			b = hammer2_chain_slot_bref(node, base, cp->cp_live[mid]);
-			if (b->type == HAMMER2_BREF_TYPE_EMPTY)
-				break;		/* stale: rebuild */
-			if (hammer2_bref_key_end(b) < beg)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo >= hi) {
-			*posp = lo;
-			return (0);
-		}
-		cp->cp_live_ok = false;
+	error = hammer2_chain_index(node, base, count);
+	if (error != 0)
+		return (error);
+	ends = cp->cp_live_end;
+	lo = 0;
+	hi = cp->cp_nlive;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ends[mid] < beg)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return (EIO);		/* not reached: a fresh index has no EMPTY */
+	*posp = lo;
+	return (0);
 }
 
 /* The child chain of slot i, instantiated if needed (no reference). */

@@ -14,7 +14,7 @@
  * over part of the entries: for file data the range of the smallest
  * entry widened by the block's fan-out; for directories and the inode
  * index, below an indirect node, the fullest of 2^s equal sub-ranges of
- * the node's range (s = log2(its slots) - 2, so spread hash keys give
+ * the node's range (s = log2(its slots) - 3, so spread hash keys give
  * each level many children instead of two), else the fuller half of the
  * range covering all entries (narrowed or widened until it frees a slot
  * and stays inside the parent).  Finding the place uses the node's
@@ -144,12 +144,16 @@ hammer2_chain_narrow(struct hammer2_chain *node, struct hammer2_blockref *base,
 
 /*
  * Directory / inode-index split of a full INDIRECT node: the fullest of
- * 2^s aligned sub-ranges of the node's own range, s = log2(its slots) - 2
- * (8 sub-ranges of a 32-entry block, 32 of a 128-entry one).  Halving
+ * 2^s aligned sub-ranges of the node's own range, s = log2(its slots) - 3
+ * (4 sub-ranges of a 32-entry block, 16 of a 128-entry one).  Halving
  * instead (the policy below) leaves a node of uniformly hashed names
  * with two half-range children once both halves filled, so a directory
  * grew one level per doubling (11 indirect levels at 200,000 names);
- * sub-ranges of 1/2^s give each level up to 2^s children.  Not used
+ * sub-ranges of 1/2^s give each level up to 2^s children.  A new child
+ * starts with about 1/2^s of a full block (finer sub-ranges, tried with
+ * 32 of 128, left directories of 100,000+ names with blocks 15% full on
+ * average; 16 keep them at 25-80%, docs/performance/hammer2-ops.md).
+ * Not used
  * where a sub-range would be narrower than a new block's entry count
  * (dense keys: inode numbers), which the halving policy packs better.
  * False if no sub-range takes at least two entries but not all of them
@@ -171,7 +175,7 @@ hammer2_chain_bucket_range(struct hammer2_chain *node,
 	while ((1 << s) < nentries)
 		s++;
 	sub = s;			/* narrowest sub-range: nentries keys */
-	s = lg - 2;
+	s = lg - 3;
 	if (node->ch_bref.keybits - s < sub)
 		s = node->ch_bref.keybits - sub;
 	if (s < 2 || (1 << s) > HAMMER2_CHAIN_MAXBUCKETS)
@@ -371,7 +375,9 @@ hammer2_chain_create_indirect(struct hammer2_chain *node,
 	ip->cp_depth = np->cp_depth + 1;
 	ip->cp_live = hammer2_alloc(dev, sizeof(*ip->cp_live) *
 	    (size_t)nentries);
-	if (ip->cp_live == NULL) {
+	ip->cp_live_end = hammer2_alloc(dev, sizeof(*ip->cp_live_end) *
+	    (size_t)nentries);
+	if (ip->cp_live == NULL || ip->cp_live_end == NULL) {
 		hammer2_chain_free(ind);
 		return (ENOMEM);
 	}

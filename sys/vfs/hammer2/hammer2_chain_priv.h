@@ -18,17 +18,21 @@
  *
  * Beside it, cp_live lists the array's live (non-EMPTY) slots in
  * ascending slot order, which is key order (arrays are sorted and
- * non-overlapping), so lookups binary-search it instead of scanning the
- * array.  It is rebuilt lazily from the array (cp_live_ok false) after
- * every change to the set of live slots (insert, indirect split, unlink,
- * collapse).  A slot it lists that has become EMPTY behind its back (the
- * flush drops never-written DATA leaves) is noticed by the search, which
- * then rebuilds it; a slot that becomes live must invalidate it.
+ * non-overlapping), and cp_live_end the last key of each, so lookups
+ * binary-search one contiguous array of keys instead of scanning the
+ * array (and the kids it points to).  It is rebuilt lazily from the
+ * array (cp_live_ok false) after every change to the set of live slots
+ * or to a live slot's key range (insert, indirect split, unlink,
+ * collapse).  A slot it lists may become EMPTY behind its back (the
+ * flush drops never-written DATA leaves): the search stays correct (the
+ * keys it lists keep their order) and callers skip EMPTY slots; a slot
+ * that becomes live or changes keys must invalidate it.
  *
  * Invariants: kids[i] != NULL implies kids[i]->ch_parent == this chain
  * and kids[i]->ch_priv->cp_slot == i; cp_nkids counts the non-NULL
  * entries; when cp_live_ok, every live slot is in cp_live[0..cp_nlive)
- * in ascending order (it may also list slots emptied since); a chain with MODIFIED or UPDATE set has UPDATE set on every
+ * in ascending order with its last key in cp_live_end (it may also list
+ * slots emptied since); a chain with MODIFIED or UPDATE set has UPDATE set on every
  * ancestor; a block is "fresh" (allocated by the open transaction, freed
  * at once when replaced) iff its bref's mirror_tid is above the header's.
  * Clean unreferenced INODE and INDIRECT chains stay cached in the tree
@@ -62,6 +66,7 @@ struct hammer2_chain_priv {
 	int			 cp_slot;	/* index in the parent's array */
 	int			 cp_depth;	/* 0: volume root */
 	uint16_t		*cp_live;	/* live slots, key order */
+	hammer2_key_t		*cp_live_end;	/* their last keys */
 	int			 cp_nlive;	/* entries of cp_live */
 	bool			 cp_live_ok;	/* cp_live matches the array */
 };
