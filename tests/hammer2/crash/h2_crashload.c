@@ -18,7 +18,11 @@
  * compression and check method (none, autozero, LZ4, zlib; none,
  * CRC32C, xxhash64, SHA-192), a symlink created or removed, an empty
  * directory made, removed or renamed (over another empty one too),
- * fsync of a file, or a whole commit (hammer2_vfs_sync).  The device is opened
+ * fsync of a file, or a whole commit (hammer2_vfs_sync).  With -x, one
+ * step in six is instead a snapshot of DATA ("snapN", marked "FILE
+ * snapN:/path ..." for every name then: a snapshot never changes), a
+ * bulkfree, or an open-unlinked file (opened, every name removed, then
+ * written and read back while unlinked, released later).  The device is opened
  * through h2_host_open(), so $H2_WLOG records it; markers go in order:
  *   DIRTY /path        before an operation changes what path shows;
  *   FILE /path n hash  after hammer2_vop_fsync() of the file (and of
@@ -49,6 +53,8 @@
 #include <unistd.h>
 
 #include "libhammer2.h"
+#include "hammer2_chain.h"
+#include "hammer2_pfs.h"
 #include "hammer2_vnops.h"
 
 #define CL_NINODES	8
@@ -65,6 +71,7 @@
 #define CL_FILE_MODE	0644
 #define CL_DIR_MODE	0755
 #define CL_EXIT_NOTREADY 3
+#define CL_NSNAPS	3		/* -x: snapshots "snapN" of DATA */
 
 struct cl_inode {
 	hammer2_tid_t	 i_inum;	/* 0: not allocated */
@@ -98,6 +105,11 @@ struct cl {
 	struct cl_link		 l_links[CL_NDIRS][CL_NLINKS];
 	struct cl_sdir		 l_sdirs[CL_NSDIRS];
 	uint8_t			*l_buf;
+	bool			 l_extended;	/* -x: the ops below too */
+	int			 l_nsnaps;
+	hammer2_tid_t		 l_orphan;	/* open, unlinked; 0: none */
+	uint64_t		 l_orphan_size;
+	uint8_t			*l_orphan_data;	/* CL_MAX_BYTES */
 };
 
 static const char *const cl_dirnames[CL_NDIRS] = { "", "d1", "d2" };
@@ -578,6 +590,141 @@ cl_op_sync(struct cl *l)
 	cl_mark_all(l);
 }
 
+/*
+ * -x: a snapshot of DATA after a commit.  Its names never change, so
+ * every later crash image must show them: "FILE snapN:/path" markers.
+ */
+static void
+cl_op_snapshot(struct cl *l)
+{
+	struct hammer2_pfs_ids ids;
+	char label[16], path[CL_PATH_BYTES];
+	const struct cl_inode *ip;
+	int d, n, error;
+
+	if (l->l_nsnaps >= CL_NSNAPS)
+		return;
+	cl_op_sync(l);
+	snprintf(label, sizeof(label), "snap%d", l->l_nsnaps++);
+	memset(&ids, 0, sizeof(ids));
+	memset(&ids.pi_clid, l->l_nsnaps, sizeof(ids.pi_clid));
+	memset(&ids.pi_fsid, 0x40 + l->l_nsnaps, sizeof(ids.pi_fsid));
+	cl_mark_text(l, "OP snapshot %s", label);
+	error = hammer2_pfs_snapshot(l->l_dev, "DATA", label, &ids);
+	if (error != 0)
+		cl_die(l, "snapshot", error);
+	for (d = 0; d < CL_NDIRS; d++) {
+		for (n = 0; n < CL_NNAMES; n++) {
+			if (l->l_names[d][n].n_ino < 0)
+				continue;
+			ip = &l->l_ino[l->l_names[d][n].n_ino];
+			cl_path(d, n, path, sizeof(path));
+			cl_mark_text(l, "FILE %s:%s %" PRIu64 " %016" PRIx64,
+			    label, path, ip->i_size, h2_wlog_hash(
+			    H2_WLOG_HASH_INIT, ip->i_data, ip->i_size));
+		}
+	}
+}
+
+/* -x: bulkfree (commits, frees what no header or snapshot reaches). */
+static void
+cl_op_bulkfree(struct cl *l)
+{
+	struct hammer2_bulkfree_stats bs;
+	int error;
+
+	cl_mark_text(l, "OP bulkfree");
+	error = hammer2_vfs_sync(l->l_mp);
+	if (error == 0)
+		error = hammer2_bulkfree(l->l_dev, &bs);
+	if (error != 0)
+		cl_die(l, "bulkfree", error);
+	cl_mark_all(l);
+}
+
+/* Read the orphan back and compare it with its model. */
+static void
+cl_orphan_verify(struct cl *l)
+{
+	uint64_t off;
+	size_t done;
+	int error;
+
+	for (off = 0; off < l->l_orphan_size; off += done) {
+		error = hammer2_vop_read(l->l_mp, l->l_orphan, off, l->l_buf,
+		    CL_MAX_BYTES, &done);
+		if (error != 0)
+			cl_die(l, "read the open unlinked file", error);
+		if (done == 0 || off + done > l->l_orphan_size ||
+		    memcmp(l->l_buf, l->l_orphan_data + off, done) != 0) {
+			printf("h2_crashload: step %ld: the open unlinked file "
+			    "differs from the model at or after byte %" PRIu64
+			    "\n", l->l_step, off);
+			exit(1);
+		}
+	}
+}
+
+/*
+ * -x: open-unlinked files.  With none held: open a file and remove every
+ * name of it (commits may now write an inode with nlinks 0).  With one
+ * held: write to it and read it back, or release it (it is destroyed).
+ */
+static void
+cl_op_orphan(struct cl *l)
+{
+	char name[CL_PATH_BYTES];
+	uint64_t off, len;
+	int i, d, n, error;
+
+	if (l->l_orphan != 0 && cl_rand(l) % 3 == 0) {
+		cl_mark_text(l, "OP release %#" PRIx64, l->l_orphan);
+		cl_orphan_verify(l);
+		if ((error = hammer2_vop_release(l->l_mp, l->l_orphan)) != 0)
+			cl_die(l, "release", error);
+		l->l_orphan = 0;
+		return;
+	}
+	if (l->l_orphan != 0) {
+		off = cl_rand(l) % CL_MAX_BYTES;
+		len = 1 + cl_rand(l) % CL_MAX_WRITE;
+		if (off + len > CL_MAX_BYTES)
+			len = CL_MAX_BYTES - off;
+		cl_fill(l, l->l_buf, len);
+		cl_mark_text(l, "OP write unlinked %#" PRIx64, l->l_orphan);
+		error = hammer2_vop_write(l->l_mp, l->l_orphan, off, l->l_buf,
+		    len);
+		if (error != 0)
+			cl_die(l, "write the open unlinked file", error);
+		memcpy(l->l_orphan_data + off, l->l_buf, len);
+		if (off + len > l->l_orphan_size)
+			l->l_orphan_size = off + len;
+		cl_orphan_verify(l);
+		return;
+	}
+	if ((i = cl_pick_inode(l)) < 0)
+		return;
+	l->l_orphan = l->l_ino[i].i_inum;
+	l->l_orphan_size = l->l_ino[i].i_size;
+	memcpy(l->l_orphan_data, l->l_ino[i].i_data, CL_MAX_BYTES);
+	cl_mark_text(l, "OP open and unlink %#" PRIx64, l->l_orphan);
+	if ((error = hammer2_vop_open(l->l_mp, l->l_orphan)) != 0)
+		cl_die(l, "open", error);
+	cl_dirty_inode(l, i);
+	for (d = 0; d < CL_NDIRS; d++) {
+		for (n = 0; n < CL_NNAMES; n++) {
+			if (l->l_names[d][n].n_ino != i)
+				continue;
+			cl_name(n, name, sizeof(name));
+			error = hammer2_vop_remove(l->l_mp, l->l_dirs[d], name,
+			    strlen(name), 0);
+			if (error != 0)
+				cl_die(l, "unlink an open file", error);
+			cl_unname(l, d, n);
+		}
+	}
+}
+
 static void
 cl_step(struct cl *l)
 {
@@ -589,7 +736,14 @@ cl_step(struct cl *l)
 		cl_op_sync, cl_op_methods, cl_op_symlink, cl_op_subdir,
 	};
 
-	ops[cl_rand(l) % (sizeof(ops) / sizeof(ops[0]))](l);
+	static void (*const xops[])(struct cl *) = {
+		cl_op_snapshot, cl_op_bulkfree, cl_op_orphan, cl_op_orphan,
+	};
+
+	if (l->l_extended && cl_rand(l) % 6 == 0)
+		xops[cl_rand(l) % (sizeof(xops) / sizeof(xops[0]))](l);
+	else
+		ops[cl_rand(l) % (sizeof(ops) / sizeof(ops[0]))](l);
 }
 
 /* Read every file back through the ops layer and compare. */
@@ -657,7 +811,8 @@ cl_setup(struct cl *l, const char *img)
 			cl_die(l, "model", ENOMEM);
 	}
 	l->l_buf = calloc(1, CL_MAX_BYTES);
-	if (l->l_buf == NULL)
+	l->l_orphan_data = calloc(1, CL_MAX_BYTES);
+	if (l->l_buf == NULL || l->l_orphan_data == NULL)
 		cl_die(l, "model", ENOMEM);
 	return (0);
 }
@@ -665,7 +820,7 @@ cl_setup(struct cl *l, const char *img)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: h2_crashload [-n steps] [-s seed] image\n");
+	fprintf(stderr, "usage: h2_crashload [-x] [-n steps] [-s seed] image\n");
 	exit(2);
 }
 
@@ -677,13 +832,16 @@ main(int argc, char **argv)
 	int ch, error, i;
 
 	l.l_rng = 1;
-	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:x")) != -1) {
 		switch (ch) {
 		case 'n':
 			steps = strtol(optarg, NULL, 0);
 			break;
 		case 's':
 			l.l_rng = 2 * strtoull(optarg, NULL, 0) + 1;
+			break;
+		case 'x':
+			l.l_extended = true;
 			break;
 		default:
 			usage();
@@ -697,6 +855,11 @@ main(int argc, char **argv)
 	for (l.l_step = 0; l.l_step < steps; l.l_step++)
 		cl_step(&l);
 	cl_verify(&l);
+	if (l.l_orphan != 0) {
+		cl_orphan_verify(&l);
+		if ((error = hammer2_vop_release(l.l_mp, l.l_orphan)) != 0)
+			cl_die(&l, "release", error);
+	}
 	error = hammer2_vfs_unmount(l.l_mp);
 	if (error != 0)
 		cl_die(&l, "unmount", error);
@@ -705,6 +868,7 @@ main(int argc, char **argv)
 	for (i = 0; i < CL_NINODES; i++)
 		free(l.l_ino[i].i_data);
 	free(l.l_buf);
+	free(l.l_orphan_data);
 	printf("h2_crashload: %ld steps done\n", steps);
 	return (0);
 }

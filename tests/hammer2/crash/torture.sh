@@ -2,10 +2,11 @@
 # tests/hammer2/crash/torture.sh - longer crash-harness runs than the
 # test suite affords: several seeds of the workload, more cuts and more
 # reorderings each, two torn writes per cut, every volume header write
-# torn and a read-write recovery on every 10th image.  Run by "make h2-crash-torture" (not by make test);
-# SEEDS, STEPS, CUTS and SIZE override the defaults.  Failing images are
-# kept in $O/hammer2/crash-torture/keep.<seed>.  Exit 1 if any run
-# failed.
+# torn and a read-write recovery on every 10th image; odd seeds run the
+# workload with snapshots, bulkfree and open-unlinked files (-x).  Run
+# by "make h2-crash-torture" (not by make test); SEEDS, STEPS, CUTS and
+# SIZE override the defaults.  Failing images are kept in
+# $O/hammer2/crash-torture/keep.<seed>.  Exit 1 if any run failed.
 O=${O:-obj}
 B=$O/hammer2/bin
 T=$O/hammer2/crash-torture
@@ -20,7 +21,10 @@ for seed in $SEEDS; do
 	mkdir -p "$T/keep.$seed"
 	"$B/newfs_hammer2" -s "$SIZE" "$T/base.img" >/dev/null || exit 1
 	cp --sparse=always "$T/base.img" "$T/load.img"
-	if ! H2_WLOG="$T/log" "$B/h2_crashload.asan" -n "$STEPS" -s "$seed" \
+	x=
+	[ $((seed % 2)) = 1 ] && x=-x
+	# shellcheck disable=SC2086
+	if ! H2_WLOG="$T/log" "$B/h2_crashload.asan" $x -n "$STEPS" -s "$seed" \
 	    "$T/load.img" >"$T/load.$seed.out" 2>&1; then
 		echo "seed $seed: workload failed: $(tail -n 1 "$T/load.$seed.out")"
 		rc=1
