@@ -44,8 +44,10 @@
  * included, and the paging-structure caches; the rest of a split page
  * keeps its frames, so 4 KiB pieces of the old large page that a cpu
  * may still hold stay right.  Early boot (only the boot cpu in
- * smp_active_mask, or none yet, no IPI queues) and a single cpu need no
- * IPI: the local flush is all there is to do.  A cpu that is still
+ * smp_active_mask, or none yet, no IPI queues), a single cpu and a panic
+ * (the other cpus are stopped and would never answer) need no IPI: the
+ * local flush is all there is to do.  A waiter that has waited a
+ * second says so on the console, once.  A cpu that is still
  * starting (not yet in smp_active_mask) is skipped.  XXX: such a cpu may
  * already have cached translations (its stack and globaldata), and a
  * guard set elsewhere over such a page stays overrunnable on it until
@@ -119,6 +121,7 @@
 #define CPUID_EXT_FEATURES	0x80000001U
 #define CPUID_EXT_NX	(1U << 20)
 #define PMAP_PTPOOL_MAX_PAGES	1024	/* guards in up to 2 GiB of RAM */
+#define PMAP_SHOOTDOWN_WARN_NS	1000000000ULL	/* 1 s */
 
 static uint64_t *kernel_pml4;
 static vm_paddr_t pmap_steal_next, pmap_steal_start;
@@ -378,6 +381,8 @@ pmap_shootdown(vm_offset_t va)
 	struct pmap_shootdown_req req = { va, 0 };
 	struct globaldata *gd = mycpu;
 	cpumask_t others;
+	uint64_t start = 0;
+	bool warned = false;
 	u_int n = 0;
 
 	CPUMASK_ASSZERO(others);
@@ -388,7 +393,8 @@ pmap_shootdown(vm_offset_t va)
 			n++;
 		}
 	}
-	if (n == 0)
+	/* After a panic the other cpus are stopped and run nothing. */
+	if (n == 0 || panicstr != NULL)
 		return;
 	atomic_store_rel_int(&req.psr_pending, n);
 	lwkt_send_ipiq3_mask(others, pmap_shootdown_remote, &req, 0);
@@ -396,6 +402,16 @@ pmap_shootdown(vm_offset_t va)
 		if (atomic_load_relaxed(&gd->gd_reqflags) & RQF_IPIQ)
 			lwkt_process_ipiq();
 		cpu_pause();
+		if (start == 0) {
+			start = nanouptime_ns();
+		} else if (!warned &&
+		    nanouptime_ns() - start > PMAP_SHOOTDOWN_WARN_NS) {
+			kprintf("pmap: cpu %d waits >1s for %u cpus to flush "
+			    "%jx\n", gd->gd_cpuid,
+			    atomic_load_acq_int(&req.psr_pending),
+			    (uintmax_t)va);
+			warned = true;
+		}
 	}
 }
 
