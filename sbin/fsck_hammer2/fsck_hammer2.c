@@ -319,6 +319,18 @@ fsck_topo_cb(void *arg, const struct hammer2_blockref *bref, int error)
 	}
 	if (bref->type < sizeof(f->f_types) / sizeof(f->f_types[0]))
 		f->f_types[bref->type]++;
+	/*
+	 * Every block a commit writes, and every parent it updates, gets
+	 * that commit's id, and the header then gets the same or a later
+	 * one (format §16): a block newer than the header was written by a
+	 * commit the header does not know of, and a read-write mount would
+	 * skip its freemap recovery.
+	 */
+	if (bref->mirror_tid > f->f_dev->d_voldata.mirror_tid)
+		fsck_problem(f, "%s block 0x%016jx has mirror_tid 0x%jx, newer than the volume header's 0x%jx",
+		    hammer2_bref_type_name(bref->type),
+		    (uintmax_t)bref->data_off, (uintmax_t)bref->mirror_tid,
+		    (uintmax_t)f->f_dev->d_voldata.mirror_tid);
 	if (fsck_block_seen(f, bref))
 		return (bref->type == HAMMER2_BREF_TYPE_INDIRECT ?
 		    HAMMER2_SCAN_SKIP : 0);
