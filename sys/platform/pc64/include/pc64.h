@@ -128,6 +128,7 @@ bool	pmap_is_guard(vm_offset_t va);
 bool	pmap_is_mapped(vm_offset_t va);
 extern volatile bool pmap_shootdown_enabled;	/* tests only */
 extern volatile u_long pmap_shootdowns_done[MAXCPU];
+extern const int pmap_shootdown_max_cpus;
 
 /* gdt.c, trap.c, backtrace.c */
 void	gdt_init_cpu(struct pc64_cpu *pc);

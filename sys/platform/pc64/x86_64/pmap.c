@@ -46,7 +46,13 @@
  * may still hold stay right.  Early boot (only the boot cpu in
  * smp_active_mask, or none yet, no IPI queues), a single cpu and a panic
  * (the other cpus are stopped and would never answer) need no IPI: the
- * local flush is all there is to do.  A waiter that has waited a
+ * local flush is all there is to do.  XXX: so do machines with more than
+ * pmap_shootdown_max_cpus (64) cpus, for now: a shootdown per new thread
+ * to 255 emulated cpus made the 256-cpu TCG boot's thread-creation test
+ * take minutes instead of seconds (one IPI message per target, or one
+ * broadcast, alike), so there the old local-only flush remains until
+ * guarded stacks are cached instead of re-guarded for every thread.
+ * A waiter that has waited a
  * second says so on the console, once.  A cpu that is still
  * starting (not yet in smp_active_mask) is skipped.  XXX: such a cpu may
  * already have cached translations (its stack and globaldata), and a
@@ -134,6 +140,8 @@ static vm_paddr_t pmap_ptpool_next, pmap_ptpool_end;	/* [pmap_spin] */
  * a guard set elsewhere meanwhile skips its shootdown too.
  */
 volatile bool pmap_shootdown_enabled = true;
+/* Above this many cpus, no shootdown (XXX: see the top of the file). */
+const int pmap_shootdown_max_cpus = 64;
 /* Per cpu: remote flushes it has run for pmap_set_guard(). [a] */
 volatile u_long pmap_shootdowns_done[MAXCPU];
 
@@ -394,7 +402,7 @@ pmap_shootdown(vm_offset_t va)
 		}
 	}
 	/* After a panic the other cpus are stopped and run nothing. */
-	if (n == 0 || panicstr != NULL)
+	if (n == 0 || panicstr != NULL || ncpus > pmap_shootdown_max_cpus)
 		return;
 	atomic_store_rel_int(&req.psr_pending, n);
 	lwkt_send_ipiq3_mask(others, pmap_shootdown_remote, &req, 0);
