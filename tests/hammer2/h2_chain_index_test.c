@@ -39,6 +39,7 @@
 #include "hammer2.h"
 #include "hammer2_chain_priv.h"
 #include "libhammer2.h"
+#include "h2_chain_testlib.h"
 
 #define IDX_DIR_INUM	900001	/* the big directory */
 #define IDX_FILE_INUM	900002	/* what its entries name */
@@ -48,28 +49,8 @@
 #define IDX_DENSE	(HAMMER2_DIRHASH_VISIBLE + 0x1000)
 #define IDX_NAME	"idx"
 
-static int nchecks, nfailed;
-static const char *img_path, *fsck_path;
 static hammer2_tid_t next_mtid = 1000;
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
-
-#define CHECK(e) do {							\
-	nchecks++;							\
-	if (!(e)) {							\
-		nfailed++;						\
-		printf("FAILED %s:%d: %s\n", __func__, __LINE__, #e);	\
-	}								\
-} while (0)
-
-#define CHECK_ERR(call, want) do {					\
-	int _e = (call);						\
-	nchecks++;							\
-	if (_e != (want)) {						\
-		nfailed++;						\
-		printf("FAILED %s:%d: %s = %d (%s), want %d\n",		\
-		    __func__, __LINE__, #call, _e, strerror(_e), (want)); \
-	}								\
-} while (0)
 
 /* The model: sorted, non-overlapping key ranges. */
 struct idx_model {
@@ -160,74 +141,6 @@ rnd_range(hammer2_key_t *keyp, int *bitsp)
 }
 
 /* ---- setup ------------------------------------------------------- */
-
-static struct hammer2_dev *
-dev_open(int rw)
-{
-	struct hammer2_dev *dev;
-	int error;
-
-	error = h2_host_open(img_path, rw ? H2_HOST_RDWR : 0, &dev);
-	if (error != 0) {
-		printf("FAILED: open %s: %s\n", img_path, strerror(error));
-		nfailed++;
-		return (NULL);
-	}
-	if (rw)
-		CHECK_ERR(hammer2_rw_mount(dev), 0);
-	return (dev);
-}
-
-static int
-run_fsck(const char *why)
-{
-	char cmd[1024];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "%s %s > /tmp/h2_idx_fsck.%d 2>&1",
-	    fsck_path, img_path, (int)getpid());
-	rc = system(cmd);
-	nchecks++;
-	if (rc != 0) {
-		nfailed++;
-		printf("FAILED: fsck after %s:\n", why);
-		snprintf(cmd, sizeof(cmd), "tail -n 30 /tmp/h2_idx_fsck.%d",
-		    (int)getpid());
-		if (system(cmd) != 0)
-			printf("(no fsck output)\n");
-	}
-	snprintf(cmd, sizeof(cmd), "/tmp/h2_idx_fsck.%d", (int)getpid());
-	unlink(cmd);
-	return (rc);
-}
-
-/* The PFS root chain labelled DATA (referenced), or NULL. */
-static struct hammer2_chain *
-pfs_find(struct hammer2_chain *vroot)
-{
-	struct hammer2_chain *sroot, *c, *found = NULL;
-	struct hammer2_inode_data *ip;
-	int error;
-
-	error = hammer2_chain_lookup(vroot, 0, HAMMER2_KEY_MAX, 0, &sroot);
-	CHECK_ERR(error, 0);
-	if (error != 0)
-		return (NULL);
-	error = hammer2_chain_lookup(sroot, 0, HAMMER2_KEY_MAX, 0, &c);
-	while (error == 0) {
-		ip = c->ch_data;
-		if (c->ch_bref.type == HAMMER2_BREF_TYPE_INODE &&
-		    ip->meta.name_len == 4 && memcmp(ip->filename, "DATA", 4) ==
-		    0) {
-			found = c;
-			break;
-		}
-		error = hammer2_chain_next(sroot, c, HAMMER2_KEY_MAX, 0, &c);
-	}
-	hammer2_chain_drop(sroot);
-	CHECK(found != NULL);
-	return (found);
-}
 
 static int
 ino_create(struct hammer2_chain *pfs, hammer2_tid_t inum, uint8_t type,
@@ -354,11 +267,11 @@ check_lookup(struct hammer2_chain *dir, const struct idx_model *m,
 
 	error = hammer2_chain_lookup(dir, beg, end, HAMMER2_LOOKUP_NODATA,
 	    &c);
-	nchecks++;
+	h2t_nchecks++;
 	if (want < 0 ? error != ENOENT : error != 0 ||
 	    c->ch_bref.key != m->im_key[want] ||
 	    c->ch_bref.keybits != m->im_bits[want]) {
-		nfailed++;
+		h2t_nfailed++;
 		printf("FAILED lookup [0x%jx, 0x%jx]: error %d key 0x%jx/%d, want %s 0x%jx/%d\n",
 		    (uintmax_t)beg, (uintmax_t)end, error,
 		    (uintmax_t)(error == 0 ? c->ch_bref.key : 0),
@@ -394,10 +307,10 @@ check_walk(struct hammer2_chain *dir, const struct idx_model *m,
 		error = hammer2_chain_next(dir, c, end, HAMMER2_LOOKUP_NODATA,
 		    &c);
 	}
-	nchecks++;
+	h2t_nchecks++;
 	if (error != ENOENT || (i < m->im_n && m->im_key[i] <= end) ||
 	    bad != 0) {
-		nfailed++;
+		h2t_nfailed++;
 		printf("FAILED walk [0x%jx, 0x%jx]: error %d, %d entries, %d wrong\n",
 		    (uintmax_t)beg, (uintmax_t)end, error, i, bad);
 	}
@@ -426,14 +339,14 @@ commit(struct hammer2_dev *dev, struct hammer2_chain *pfs,
 	int depth = 0, bad;
 
 	bad = tree_check(dir, 0, HAMMER2_KEY_MAX, 0, &depth);
-	nchecks++;
+	h2t_nchecks++;
 	if (bad != 0) {
-		nfailed++;
+		h2t_nfailed++;
 		printf("FAILED tree check before %s: %d problems\n", why, bad);
 	}
 	set_links(pfs, m);
 	CHECK_ERR(hammer2_flush(dev), 0);
-	run_fsck(why);
+	h2t_run_fsck(why);
 	printf("  %s: %d entries, %d indirect levels in memory\n", why,
 	    m->im_n, depth);
 }
@@ -450,11 +363,11 @@ scenario_model(void)
 	int bits, error, i, op, want;
 	char name[32];
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL || m == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot);
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	CHECK_ERR(ino_create(pfs, IDX_DIR_INUM, HAMMER2_OBJTYPE_DIRECTORY,
@@ -472,13 +385,13 @@ scenario_model(void)
 		CHECK_ERR(error, want < 0 ? 0 : EEXIST);
 		if (error == 0)
 			model_insert(m, key, bits);
-		if (nfailed > 20)
+		if (h2t_nfailed > 20)
 			return (1);
 	}
 	commit(dev, pfs, dir, m, "fill");
 	check_walk(dir, m, 0, HAMMER2_KEY_MAX);
 
-	for (op = 0; op < IDX_OPS && nfailed < 20; op++) {
+	for (op = 0; op < IDX_OPS && h2t_nfailed < 20; op++) {
 		switch (rnd() % 8) {
 		case 0:
 		case 1:
@@ -548,11 +461,11 @@ scenario_model(void)
 	h2_host_close(dev);
 
 	/* Re-opened read-only: indexes built from the committed arrays. */
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot);
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	CHECK_ERR(hammer2_chain_lookup(pfs, IDX_DIR_INUM, IDX_DIR_INUM, 0,
@@ -586,11 +499,11 @@ scenario_holes(void)
 	hammer2_key_t k;
 	int error, i, j, n;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot);
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	CHECK_ERR(ino_create(pfs, IDX_FILE_INUM, HAMMER2_OBJTYPE_REGFILE,
@@ -618,7 +531,7 @@ scenario_holes(void)
 	}
 	CHECK(n == 600);
 	CHECK_ERR(hammer2_flush(dev), 0);
-	run_fsck("holes dropped");
+	h2t_run_fsck("holes dropped");
 	for (i = 0; i < 600; i++) {
 		k = (hammer2_key_t)i << 16;
 		error = hammer2_chain_lookup(file, k, k + 0xffff, 0, &c);
@@ -655,8 +568,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: h2_chain_index_test model|holes image fsck\n");
 		return (2);
 	}
-	img_path = argv[2];
-	fsck_path = argv[3];
+	h2t_img_path = argv[2];
+	h2t_fsck_path = argv[3];
 	if (seed != NULL && strtoull(seed, NULL, 0) != 0)
 		rnd_state = strtoull(seed, NULL, 0);
 	printf("seed 0x%jx\n", (uintmax_t)rnd_state);
@@ -669,6 +582,6 @@ main(int argc, char **argv)
 		    argv[1]);
 		return (2);
 	}
-	printf("%d checks, %d failed\n", nchecks, nfailed);
-	return (rc != 0 || nfailed != 0 ? 1 : 0);
+	printf("%d checks, %d failed\n", h2t_nchecks, h2t_nfailed);
+	return (rc != 0 || h2t_nfailed != 0 ? 1 : 0);
 }

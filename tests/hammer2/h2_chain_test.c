@@ -38,6 +38,7 @@
 #include "hammer2.h"
 #include "hammer2_chain_priv.h"
 #include "libhammer2.h"
+#include "h2_chain_testlib.h"
 
 #define INUM0	 1024		/* first test inode number */
 #define NINO	 3000		/* inodes of the first commit */
@@ -46,26 +47,6 @@
 #define NDATA	 400		/* its DATA blocks */
 #define BLK	 65536
 
-static int nchecks, nfailed;
-static const char *img_path, *fsck_path;
-
-#define CHECK(e) do {							\
-	nchecks++;							\
-	if (!(e)) {							\
-		nfailed++;						\
-		printf("FAILED %s:%d: %s\n", __func__, __LINE__, #e);	\
-	}								\
-} while (0)
-
-#define CHECK_ERR(call, want) do {					\
-	int _e = (call);						\
-	nchecks++;							\
-	if (_e != (want)) {						\
-		nfailed++;						\
-		printf("FAILED %s:%d: %s = %d (%s), want %d\n",		\
-		    __func__, __LINE__, #call, _e, strerror(_e), (want)); \
-	}								\
-} while (0)
 
 /* What the image should hold. */
 struct model {
@@ -112,77 +93,6 @@ wrap_install(struct hammer2_dev *dev)
 }
 
 /* ---- helpers ------------------------------------------------------ */
-
-static struct hammer2_dev *
-dev_open(int rw)
-{
-	struct hammer2_dev *dev;
-	int error;
-
-	error = h2_host_open(img_path, rw ? H2_HOST_RDWR : 0, &dev);
-	if (error != 0) {
-		printf("FAILED: open %s: %s\n", img_path, strerror(error));
-		nfailed++;
-		return (NULL);
-	}
-	if (rw) {
-		error = hammer2_rw_mount(dev);
-		CHECK_ERR(error, 0);
-	}
-	return (dev);
-}
-
-static int
-run_fsck(const char *why)
-{
-	char cmd[1024];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "%s %s > /tmp/h2_chain_fsck.%d 2>&1",
-	    fsck_path, img_path, (int)getpid());
-	rc = system(cmd);
-	nchecks++;
-	if (rc != 0) {
-		nfailed++;
-		printf("FAILED: fsck after %s:\n", why);
-		snprintf(cmd, sizeof(cmd), "tail -n 30 /tmp/h2_chain_fsck.%d",
-		    (int)getpid());
-		if (system(cmd) != 0)
-			printf("(no fsck output)\n");
-	}
-	snprintf(cmd, sizeof(cmd), "/tmp/h2_chain_fsck.%d", (int)getpid());
-	unlink(cmd);
-	return (rc);
-}
-
-/* The PFS root chain labelled label (referenced), or NULL. */
-static struct hammer2_chain *
-pfs_find(struct hammer2_chain *vroot, const char *label)
-{
-	struct hammer2_chain *sroot, *c, *found = NULL;
-	struct hammer2_inode_data *ip;
-	int error;
-
-	error = hammer2_chain_lookup(vroot, 0, HAMMER2_KEY_MAX, 0, &sroot);
-	CHECK_ERR(error, 0);
-	if (error != 0)
-		return (NULL);
-	CHECK(sroot->ch_bref.type == HAMMER2_BREF_TYPE_INODE);
-	error = hammer2_chain_lookup(sroot, 0, HAMMER2_KEY_MAX, 0, &c);
-	while (error == 0) {
-		ip = c->ch_data;
-		if (c->ch_bref.type == HAMMER2_BREF_TYPE_INODE &&
-		    ip->meta.name_len == strlen(label) &&
-		    memcmp(ip->filename, label, strlen(label)) == 0) {
-			found = c;
-			break;
-		}
-		error = hammer2_chain_next(sroot, c, HAMMER2_KEY_MAX, 0, &c);
-	}
-	hammer2_chain_drop(sroot);
-	CHECK(found != NULL);
-	return (found);
-}
 
 static void
 ino_fill(struct hammer2_inode_data *ip, hammer2_tid_t inum, uint32_t gen)
@@ -465,7 +375,7 @@ verify_chains(struct hammer2_dev *dev, const struct model *m)
 	CHECK(vroot != NULL);
 	if (vroot == NULL)
 		return;
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		goto out_vroot;
 	CHECK(tree_check(vroot, 0, HAMMER2_KEY_MAX) == 0);
@@ -480,7 +390,7 @@ verify_chains(struct hammer2_dev *dev, const struct model *m)
 		if (i >= 0 && i < NINO_MAX && m->m_ino_gen[i] != 0 &&
 		    !ino_matches(c->ch_data, INUM0 + i, m->m_ino_gen[i])) {
 			printf("FAILED: inode %d content\n", INUM0 + i);
-			nfailed++;
+			h2t_nfailed++;
 		}
 		n++;
 		error = hammer2_chain_next(pfs, c, INUM0 + NINO_MAX - 1, 0, &c);
@@ -615,7 +525,7 @@ verify_readonly(struct hammer2_dev *dev, const struct model *m, bool quiet)
 		if (error == 0 && !ino_matches(&ip.ino_data, INUM0 + i,
 			m->m_ino_gen[i])) {
 			printf("FAILED: read-only inode %d content\n", INUM0 + i);
-			nfailed++;
+			h2t_nfailed++;
 		}
 		if (m->m_dirent_key[i] != 0) {
 			len = dirent_name(i, name, sizeof(name));
@@ -670,8 +580,8 @@ verify_all(const struct model *m, const char *why)
 {
 	struct hammer2_dev *dev;
 
-	run_fsck(why);
-	dev = dev_open(0);
+	h2t_run_fsck(why);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return;
 	verify_readonly(dev, m, false);
@@ -727,7 +637,7 @@ build_base(struct hammer2_dev *dev, struct model *m, int nino, int ndata)
 	int error = 0, i, k;
 
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (ENOENT);
 	for (i = 0; i < nino && error == 0; i++) {
@@ -768,7 +678,7 @@ scenario_tree(void)
 	m = calloc(1, sizeof(*m));
 	m2 = calloc(1, sizeof(*m2));
 	buf = malloc(BLK);
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	/* 1: create everything, commit. */
@@ -796,11 +706,11 @@ scenario_tree(void)
 	verify_all(m, "create");
 
 	/* 2: modify, delete, re-write twice, add. */
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -840,11 +750,11 @@ scenario_tree(void)
 	verify_all(m, "modify");
 
 	/* 3: delete nearly everything (empty indirect blocks go away). */
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -890,14 +800,14 @@ scenario_uncommitted(void)
 
 	m = calloc(1, sizeof(*m));
 	scratch = calloc(1, sizeof(*scratch));
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 600, 60);
 	CHECK_ERR(hammer2_flush(dev), 0);
 	/* Uncommitted: modify, delete, create, re-write, no flush. */
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -970,14 +880,14 @@ torn_commit(struct model *m, long limit, int torn)
 	long n;
 	int i, k;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (-1);
 	wrap_install(dev);
 	wrap_limit = limit;
 	wrap_torn = torn;
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	for (i = 0; i < 300 && file != NULL; i += 3) {
 		ino_modify(pfs, i, 4);
@@ -1016,15 +926,15 @@ scenario_torn(void)
 
 	ma = calloc(1, sizeof(*ma));
 	mb = calloc(1, sizeof(*mb));
-	snprintf(base, sizeof(base), "%s.base", img_path);
-	dev = dev_open(1);
+	snprintf(base, sizeof(base), "%s.base", h2t_img_path);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, ma, 300, 40);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	run_fsck("commit A");
-	if (copy_image(img_path, base) != 0) {
+	h2t_run_fsck("commit A");
+	if (copy_image(h2t_img_path, base) != 0) {
 		printf("FAILED: copy image\n");
 		return (1);
 	}
@@ -1044,28 +954,28 @@ scenario_torn(void)
 	for (c = 0; c < 8; c++) {
 		limit = cuts[c];
 		torn = c == 6;
-		if (copy_image(base, img_path) != 0)
+		if (copy_image(base, h2t_img_path) != 0)
 			return (1);
 		memcpy(mb, ma, sizeof(*ma));
 		printf("cut after %ld of %ld writes%s\n", limit, total,
 		    torn ? " (torn)" : "");
 		torn_commit(mb, limit, torn);
-		dev = dev_open(0);
+		dev = h2t_dev_open(0);
 		if (dev == NULL)
 			continue;
 		verify_readonly(dev, ma, true);
 		verify_chains(dev, ma);
 		h2_host_close(dev);
 		if (!torn)
-			run_fsck("cut commit");
+			h2t_run_fsck("cut commit");
 		/* The survivor can be written again. */
-		dev = dev_open(1);
+		dev = h2t_dev_open(1);
 		if (dev == NULL)
 			continue;
 		CHECK_ERR(hammer2_flush(dev), 0);
 		CHECK_ERR(hammer2_rw_unmount(dev), 0);
 		h2_host_close(dev);
-		dev = dev_open(0);
+		dev = h2t_dev_open(0);
 		if (dev != NULL) {
 			verify_readonly(dev, ma, true);
 			h2_host_close(dev);
@@ -1085,7 +995,7 @@ scenario_erofs(void)
 	struct hammer2_dev *dev;
 	struct model *m = calloc(1, sizeof(*m));
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 200, 10);
@@ -1095,13 +1005,13 @@ scenario_erofs(void)
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
 
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	CHECK_ERR(hammer2_rw_mount(dev), EROFS);
 	verify_chains(dev, m);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs != NULL) {
 		CHECK_ERR(hammer2_chain_create(pfs, 5000, 0,
 		    HAMMER2_BREF_TYPE_INODE, HAMMER2_INODE_BYTES, 1, &c),
@@ -1146,11 +1056,11 @@ scenario_einval(void)
 	struct hammer2_chain *vroot, *pfs, *c = NULL, *d = NULL;
 	struct hammer2_dev *dev;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	CHECK_ERR(hammer2_chain_create(pfs, 7, 0, HAMMER2_BREF_TYPE_INDIRECT,
@@ -1196,7 +1106,7 @@ scenario_einval(void)
 	hammer2_chain_drop(vroot);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	run_fsck("einval");
+	h2t_run_fsck("einval");
 	return (0);
 }
 
@@ -1214,13 +1124,13 @@ scenario_enospc(void)
 	uint8_t *buf = calloc(1, BLK);
 	int error = 0, k, n, ok = 0;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 100, 5);
 	CHECK_ERR(hammer2_flush(dev), 0);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	CHECK_ERR(hammer2_chain_create(pfs, 600, 0, HAMMER2_BREF_TYPE_INODE,
@@ -1259,7 +1169,7 @@ scenario_enospc(void)
 		/* Sticky: no more changes, no more commits. */
 		CHECK_ERR(hammer2_flush(dev), error);
 		vroot = hammer2_chain_vroot(dev);
-		pfs = pfs_find(vroot, "DATA");
+		pfs = h2t_pfs_find(vroot, "DATA");
 		if (pfs != NULL) {
 			CHECK_ERR(ino_create(pfs, 2000, 1), error);
 			hammer2_chain_drop(pfs);
@@ -1268,14 +1178,14 @@ scenario_enospc(void)
 	}
 	CHECK_ERR(hammer2_rw_unmount(dev), error);
 	h2_host_close(dev);
-	run_fsck("ENOSPC");
-	dev = dev_open(0);
+	h2t_run_fsck("ENOSPC");
+	dev = h2t_dev_open(0);
 	if (dev != NULL) {
 		verify_readonly(dev, m, true);
 		verify_chains(dev, m);
 		/* The big file: all blocks if the flush worked, else none. */
 		vroot = hammer2_chain_vroot(dev);
-		pfs = pfs_find(vroot, "DATA");
+		pfs = h2t_pfs_find(vroot, "DATA");
 		n = 0;
 		if (pfs != NULL &&
 		    hammer2_chain_lookup(pfs, 600, 600, 0, &big) == 0) {
@@ -1327,13 +1237,13 @@ scenario_eio(void)
 	int error, fd, n = 0;
 	uint8_t junk[64];
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, NINO, 4);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	memset(&bad, 0, sizeof(bad));
@@ -1348,18 +1258,18 @@ scenario_eio(void)
 	printf("corrupting indirect 0x%016jx/%u at 0x%jx\n",
 	    (uintmax_t)bad.key, bad.keybits, (uintmax_t)bad.data_off);
 	memset(junk, 0x5a, sizeof(junk));
-	fd = open(img_path, O_WRONLY);
+	fd = open(h2t_img_path, O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, junk, sizeof(junk),
 	    (off_t)hammer2_bref_offset(&bad) + 200) == (ssize_t)sizeof(junk));
 	if (fd >= 0)
 		close(fd);
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	dev->d_quiet = 1;
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	error = hammer2_chain_lookup(pfs, INUM0, HAMMER2_DIRHASH_VISIBLE - 1,
@@ -1430,7 +1340,7 @@ scenario_fixture(void)
 	struct fix_arg fa;
 	int error, n = 0;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
@@ -1459,8 +1369,8 @@ scenario_fixture(void)
 	CHECK_ERR(timed_flush(dev, "one inode per PFS"), 0);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	run_fsck("fixture commit");
-	dev = dev_open(0);
+	h2t_run_fsck("fixture commit");
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	memset(&fa, 0, sizeof(fa));
@@ -1555,7 +1465,7 @@ rverify(struct hammer2_dev *dev, struct rstate *rs, uint8_t *buf,
 	int error, i = 0, bad = 0;
 
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL) {
 		hammer2_chain_drop(vroot);
 		return;
@@ -1696,7 +1606,7 @@ scenario_random(void)
 	rstate_init(rs);
 	for (op = 0; op <= nops; op++) {
 		if (dev == NULL) {
-			dev = dev_open(1);
+			dev = h2t_dev_open(1);
 			if (dev == NULL)
 				return (1);
 			/* Tiny cache: trims all the time. */
@@ -1704,7 +1614,7 @@ scenario_random(void)
 			    op < nops / 2 ? 64 * 1024 : HAMMER2_CHAIN_CACHE_BYTES;
 			((struct hammer2_rw *)dev->d_rw)->rw_trim_at = 0;
 			vroot = hammer2_chain_vroot(dev);
-			pfs = pfs_find(vroot, "DATA");
+			pfs = h2t_pfs_find(vroot, "DATA");
 			hammer2_chain_drop(vroot);
 			if (pfs == NULL)
 				return (1);
@@ -1722,8 +1632,8 @@ scenario_random(void)
 			CHECK_ERR(hammer2_rw_unmount(dev), 0);
 			h2_host_close(dev);
 			dev = NULL;
-			run_fsck("random operations");
-			dev = dev_open(0);
+			h2t_run_fsck("random operations");
+			dev = h2t_dev_open(0);
 			if (dev != NULL) {
 				rverify(dev, rs, buf, got);
 				h2_host_close(dev);
@@ -1753,13 +1663,13 @@ scenario_share(void)
 	uint8_t *buf = malloc(BLK), *got = malloc(BLK);
 	int k;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 10, 8);
 	CHECK_ERR(hammer2_flush(dev), 0);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -1808,7 +1718,7 @@ scenario_share(void)
 	CHECK_ERR(hammer2_flush(dev), 0);
 	/* Re-write block 1 twice: the sharer keeps the old bytes. */
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -1821,12 +1731,12 @@ scenario_share(void)
 	hammer2_chain_drop(vroot);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	run_fsck("shared blocks");
-	dev = dev_open(0);
+	h2t_run_fsck("shared blocks");
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file != NULL &&
 	    hammer2_chain_lookup(file, 7ULL << 40, 7ULL << 40, 0, &b) == 0) {
@@ -1865,14 +1775,14 @@ scenario_recover(void)
 
 	va = malloc(sizeof(*va));
 	vb = malloc(sizeof(*vb));
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 300, 20);
 	CHECK_ERR(hammer2_flush(dev), 0);
 	memcpy(va, &dev->d_voldata, sizeof(*va));
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -1898,19 +1808,19 @@ scenario_recover(void)
 	vb->freemap_tid = va->freemap_tid;
 	vb->allocator_free = va->allocator_free;
 	hammer2_volume_set_crcs(vb);
-	fd = open(img_path, O_WRONLY);
+	fd = open(h2t_img_path, O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, vb, sizeof(*vb),
 	    (off_t)slot * (off_t)HAMMER2_ZONE_BYTES64) == (ssize_t)sizeof(*vb));
 	if (fd >= 0)
 		close(fd);
 
 	/* Mount (recovery), allocate a lot, commit. */
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	CHECK(dev->d_voldata.freemap_tid < dev->d_voldata.mirror_tid);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -1954,14 +1864,14 @@ scenario_ioerr(void)
 	hammer2_off_t before;
 	int i;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	wrap_install(dev);
 	build_base(dev, m, 200, 10);
 	CHECK_ERR(hammer2_flush(dev), 0);
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	file = pfs != NULL ? file_get(pfs, false) : NULL;
 	if (file == NULL)
 		return (1);
@@ -1994,13 +1904,13 @@ scenario_ioerr(void)
 	verify_all(m, "data write error");
 
 	/* A commit whose 5th write fails. */
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	wrap_install(dev);
 	dev->d_quiet = 1;
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	for (i = 260; i < 400; i++)
@@ -2036,7 +1946,7 @@ scenario_iterdel(void)
 	hammer2_key_t cut;
 	int error, k, n, pass;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, 50, NDATA);
@@ -2044,7 +1954,7 @@ scenario_iterdel(void)
 		if (pass == 0)
 			CHECK_ERR(hammer2_flush(dev), 0);
 		vroot = hammer2_chain_vroot(dev);
-		pfs = pfs_find(vroot, "DATA");
+		pfs = h2t_pfs_find(vroot, "DATA");
 		file = pfs != NULL ? file_get(pfs, false) : NULL;
 		if (file == NULL)
 			return (1);
@@ -2102,7 +2012,7 @@ scenario_slots(void)
 	int c, ncopies = 0, slot, want;
 	hammer2_tid_t tid;
 
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	while (ncopies < HAMMER2_NUM_VOLHDRS &&
@@ -2114,11 +2024,11 @@ scenario_slots(void)
 	h2_host_close(dev);
 	printf("%d header copies\n", ncopies);
 	for (c = 0; c < 2 * ncopies + 1; c++) {
-		dev = dev_open(1);
+		dev = h2t_dev_open(1);
 		if (dev == NULL)
 			return (1);
 		vroot = hammer2_chain_vroot(dev);
-		pfs = pfs_find(vroot, "DATA");
+		pfs = h2t_pfs_find(vroot, "DATA");
 		if (pfs == NULL)
 			return (1);
 		CHECK_ERR(ino_create(pfs, c, 1), 0);
@@ -2128,7 +2038,7 @@ scenario_slots(void)
 		CHECK_ERR(hammer2_rw_unmount(dev), 0);
 		h2_host_close(dev);
 		want = (slot + 1) % ncopies;
-		dev = dev_open(0);
+		dev = h2t_dev_open(0);
 		if (dev == NULL)
 			return (1);
 		CHECK(dev->d_volhdr_index == want);
@@ -2139,7 +2049,7 @@ scenario_slots(void)
 		tid = dev->d_voldata.mirror_tid;
 		h2_host_close(dev);
 	}
-	run_fsck("header rotation");
+	h2t_run_fsck("header rotation");
 	free(m);
 	return (0);
 }
@@ -2186,13 +2096,13 @@ scenario_loop(void)
 	int error, fd, n = 0;
 	void *blk;
 
-	dev = dev_open(1);
+	dev = h2t_dev_open(1);
 	if (dev == NULL)
 		return (1);
 	build_base(dev, m, NINO, 2);
 	CHECK_ERR(hammer2_rw_unmount(dev), 0);
 	h2_host_close(dev);
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	CHECK_ERR(hammer2_pfs_open(dev, "DATA", &pmp), 0);
@@ -2209,20 +2119,20 @@ scenario_loop(void)
 	/* Its array becomes the parent's bref alone (a valid array). */
 	blk = calloc(1, hammer2_bref_bytes(&la->la_child));
 	memcpy(blk, &la->la_parent, sizeof(la->la_parent));
-	fd = open(img_path, O_WRONLY);
+	fd = open(h2t_img_path, O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, blk, hammer2_bref_bytes(&la->la_child),
 	    (off_t)hammer2_bref_offset(&la->la_child)) ==
 	    (ssize_t)hammer2_bref_bytes(&la->la_child));
 	if (fd >= 0)
 		close(fd);
 	free(blk);
-	dev = dev_open(0);
+	dev = h2t_dev_open(0);
 	if (dev == NULL)
 		return (1);
 	dev->d_nocheck = 1;
 	dev->d_quiet = 1;
 	vroot = hammer2_chain_vroot(dev);
-	pfs = pfs_find(vroot, "DATA");
+	pfs = h2t_pfs_find(vroot, "DATA");
 	if (pfs == NULL)
 		return (1);
 	error = hammer2_chain_lookup(pfs, 0, HAMMER2_DIRHASH_VISIBLE - 1, 0,
@@ -2275,8 +2185,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: h2_chain_test SCENARIO IMAGE FSCK\n");
 		return (2);
 	}
-	img_path = argv[2];
-	fsck_path = argv[3];
+	h2t_img_path = argv[2];
+	h2t_fsck_path = argv[3];
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (strcmp(argv[1], scenarios[i].name) == 0)
 			rc = scenarios[i].fn();
@@ -2285,6 +2195,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "h2_chain_test: unknown scenario %s\n", argv[1]);
 		return (2);
 	}
-	printf("%d checks, %d failed\n", nchecks, nfailed);
-	return (rc != 0 || nfailed != 0);
+	printf("%d checks, %d failed\n", h2t_nchecks, h2t_nfailed);
+	return (rc != 0 || h2t_nfailed != 0);
 }

@@ -19,7 +19,7 @@
  * Invariants: any failing call aborts with its errno (exit 1); nothing
  * is asserted about speed.
  *
- * More: docs/performance/hammer2-ops.md, mk/h2-chainidx.mk.
+ * More: docs/performance/hammer2-ops.md, mk/h2-chain.mk.
  */
 
 #include <errno.h>
