@@ -35,8 +35,8 @@
  * entry or as the whole 2 MiB page it was split from, and would then run
  * a thread over the guard without a fault.  So after editing the entry,
  * pmap_set_guard() flushes va here and then, by an IPI message to every
- * other cpu in smp_active_mask (lwkt_send_ipiq3_mask), on all of them,
- * and returns only when each has acknowledged.  A one-way message, not a
+ * other cpu in smp_active_mask (lwkt_send_ipiq3), on all of them, and
+ * returns only when each has run it (lwkt_wait_ipiq).  A one-way message, not a
  * cpusync: the targets flush and go on instead of being held spinning
  * until the master releases them, which on an emulated 64-cpu machine
  * creating threads in a loop made the difference between seconds and
@@ -52,8 +52,8 @@
  * take minutes instead of seconds (one IPI message per target, or one
  * broadcast, alike), so there the old local-only flush remains until
  * guarded stacks are cached instead of re-guarded for every thread.
- * A waiter that has waited a
- * second says so on the console, once.  A cpu that is still
+ * A waiter that has waited a second says so on the console, once
+ * (lwkt_wait_ipiq).  A cpu that is still
  * starting (not yet in smp_active_mask) is skipped.  XXX: such a cpu may
  * already have cached translations (its stack and globaldata), and a
  * guard set elsewhere over such a page stays overrunnable on it until
@@ -79,7 +79,7 @@
  * the shootdown.  Waiting for other cpus with pmap_spin held and interrupts
  * off could deadlock: a target spinning for pmap_spin with its own
  * interrupts off would never take the IPI.  Order: pmap_spin (never held
- * across a wait) -> IPI and wait for acks.  While waiting, the master
+ * across a wait) -> IPI and wait for each to run.  While waiting, the master
  * runs its own incoming IPIs, so two cpus setting guards at once both
  * finish, and so does a cpusync (lwkt_ipiq.c) that holds this cpu or a
  * target: its handler runs incoming IPIs while it spins.
@@ -127,7 +127,7 @@
 #define CPUID_EXT_FEATURES	0x80000001U
 #define CPUID_EXT_NX	(1U << 20)
 #define PMAP_PTPOOL_MAX_PAGES	1024	/* guards in up to 2 GiB of RAM */
-#define PMAP_SHOOTDOWN_WARN_NS	1000000000ULL	/* 1 s */
+#define PMAP_SHOOTDOWN_MAX_CPUS	64	/* XXX: see the top of the file */
 
 static uint64_t *kernel_pml4;
 static vm_paddr_t pmap_steal_next, pmap_steal_start;
@@ -141,7 +141,7 @@ static vm_paddr_t pmap_ptpool_next, pmap_ptpool_end;	/* [pmap_spin] */
  */
 volatile bool pmap_shootdown_enabled = true;
 /* Above this many cpus, no shootdown (XXX: see the top of the file). */
-const int pmap_shootdown_max_cpus = 64;
+const int pmap_shootdown_max_cpus = PMAP_SHOOTDOWN_MAX_CPUS;
 /* Per cpu: remote flushes it has run for pmap_set_guard(). [a] */
 volatile u_long pmap_shootdowns_done[MAXCPU];
 
@@ -359,68 +359,39 @@ pmap_split_large(uint64_t *pde, uint64_t *pt)
 	*pde = DMAP_TO_PHYS(pt) | PG_V | PG_RW;
 }
 
-/* One shootdown: on the master's stack until every target has acked. */
-struct pmap_shootdown_req {
-	vm_offset_t	psr_va;
-	volatile u_int	psr_pending;	/* [a] targets yet to flush */
-};
-
-/* IPI handler: drop this cpu's translations of one page, then ack. */
+/* IPI handler: drop this cpu's translations of one page. */
 static void
 pmap_shootdown_remote(void *arg, int unused __unused,
     struct intrframe *frame __unused)
 {
-	struct pmap_shootdown_req *req = arg;
-
-	invlpg(req->psr_va);
+	invlpg((vm_offset_t)arg);
 	atomic_add_long(&pmap_shootdowns_done[mycpuid], 1);
-	atomic_subtract_int(&req->psr_pending, 1);	/* last use of req */
 }
 
 /*
- * Flush va on every other running cpu and wait until all have done it,
- * running our own incoming IPIs meanwhile (two cpus shooting at each
- * other both make progress).
+ * Flush va on every other running cpu and wait until all have done it:
+ * one IPI message each, then lwkt_wait_ipiq() on each, which runs our own
+ * incoming IPIs meanwhile (two cpus shooting at each other both make
+ * progress) and warns once after a second.
  * Context: thread, no spinlock held, not in an interrupt handler.
  */
 static void
 pmap_shootdown(vm_offset_t va)
 {
-	struct pmap_shootdown_req req = { va, 0 };
-	struct globaldata *gd = mycpu;
-	cpumask_t others;
-	uint64_t start = 0;
-	bool warned = false;
-	u_int n = 0;
+	int seq[PMAP_SHOOTDOWN_MAX_CPUS];
+	int me = mycpuid;
 
-	CPUMASK_ASSZERO(others);
-	for (int i = 0; i < ncpus; i++) {
-		if (i != gd->gd_cpuid &&
-		    ATOMIC_CPUMASK_TESTBIT(smp_active_mask, i)) {
-			CPUMASK_ORBIT(others, i);
-			n++;
-		}
-	}
 	/* After a panic the other cpus are stopped and run nothing. */
-	if (n == 0 || panicstr != NULL || ncpus > pmap_shootdown_max_cpus)
+	if (panicstr != NULL || ncpus > PMAP_SHOOTDOWN_MAX_CPUS)
 		return;
-	atomic_store_rel_int(&req.psr_pending, n);
-	lwkt_send_ipiq3_mask(others, pmap_shootdown_remote, &req, 0);
-	while (atomic_load_acq_int(&req.psr_pending) != 0) {
-		if (atomic_load_relaxed(&gd->gd_reqflags) & RQF_IPIQ)
-			lwkt_process_ipiq();
-		cpu_pause();
-		if (start == 0) {
-			start = nanouptime_ns();
-		} else if (!warned &&
-		    nanouptime_ns() - start > PMAP_SHOOTDOWN_WARN_NS) {
-			kprintf("pmap: cpu %d waits >1s for %u cpus to flush "
-			    "%jx\n", gd->gd_cpuid,
-			    atomic_load_acq_int(&req.psr_pending),
-			    (uintmax_t)va);
-			warned = true;
-		}
+	for (int i = 0; i < ncpus; i++) {
+		seq[i] = 0;
+		if (i != me && ATOMIC_CPUMASK_TESTBIT(smp_active_mask, i))
+			seq[i] = lwkt_send_ipiq3(globaldata_find(i),
+			    pmap_shootdown_remote, (void *)va, 0);
 	}
+	for (int i = 0; i < ncpus; i++)
+		lwkt_wait_ipiq(globaldata_find(i), seq[i]);
 }
 
 /*
