@@ -454,6 +454,26 @@ cr_marker_kind(const char *kind, int nfields)
 	return (-1);
 }
 
+/* Add an expectation for path (markers, and the recovery phase's own). */
+static void
+cr_expect_add(struct cr *c, const char *path, enum cr_state state,
+    uint64_t size, uint64_t hash)
+{
+	struct cr_expect *e;
+
+	c->c_exp = realloc(c->c_exp, (c->c_nexp + 1) * sizeof(*c->c_exp));
+	if (c->c_exp == NULL)
+		cr_fatal("out of memory");
+	e = &c->c_exp[c->c_nexp++];
+	memset(e, 0, sizeof(*e));
+	e->e_path = strdup(path);
+	if (e->e_path == NULL)
+		cr_fatal("out of memory");
+	e->e_state = state;
+	e->e_size = size;
+	e->e_hash = hash;
+}
+
 /* Record a marker's statement about its path. */
 static void
 cr_marker(struct cr *c, const struct cr_rec *r)
@@ -478,15 +498,8 @@ cr_marker(struct cr *c, const struct cr_rec *r)
 		if (strcmp(c->c_exp[i].e_path, path) == 0)
 			e = &c->c_exp[i];
 	if (e == NULL) {
-		c->c_exp = realloc(c->c_exp, (c->c_nexp + 1) *
-		    sizeof(*c->c_exp));
-		if (c->c_exp == NULL)
-			cr_fatal("out of memory");
-		e = &c->c_exp[c->c_nexp++];
-		memset(e, 0, sizeof(*e));
-		e->e_path = strdup(path);
-		if (e->e_path == NULL)
-			cr_fatal("out of memory");
+		cr_expect_add(c, path, (enum cr_state)state, size, hash);
+		e = &c->c_exp[c->c_nexp - 1];
 	}
 	e->e_state = (enum cr_state)state;
 	e->e_size = size;
@@ -819,26 +832,6 @@ cr_refusal_ok(struct cr *c)
 		}
 	}
 	return (true);
-}
-
-/* Add an expectation that only the recovery phase knows about. */
-static void
-cr_expect_add(struct cr *c, const char *path, enum cr_state state,
-    uint64_t size, uint64_t hash)
-{
-	struct cr_expect *e;
-
-	c->c_exp = realloc(c->c_exp, (c->c_nexp + 1) * sizeof(*c->c_exp));
-	if (c->c_exp == NULL)
-		cr_fatal("out of memory");
-	e = &c->c_exp[c->c_nexp++];
-	memset(e, 0, sizeof(*e));
-	e->e_path = strdup(path);
-	if (e->e_path == NULL)
-		cr_fatal("out of memory");
-	e->e_state = state;
-	e->e_size = size;
-	e->e_hash = hash;
 }
 
 /*
